@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mgpu: the objects shared between the mdev core, the backends and the VFIO glue.
+ *
+ * A physical GPU is an mgpu_parent (one mdev parent); a backend's ops table is the only
+ * way the core touches the hardware. Each parent offers a family of types that slice its
+ * VRAM; each vGPU is an mgpu_vgpu, one vfio_device on one mdev.
+ *
+ * Lock order: mgpu_parent.lock -> mgpu_vgpu.lock.
+ */
+#ifndef MGPU_H
+#define MGPU_H
+
+#include <linux/mdev.h>
+#include <linux/mutex.h>
+#include <linux/vfio.h>
+
+#include "cfgspace.h"
+
+#define MGPU_DRIVER_NAME	"mgpu"
+#define MGPU_MIN_TYPE_VRAM	(8ULL << 20)
+#define MGPU_MAX_TYPES		8
+
+struct mgpu_parent;
+struct mgpu_vgpu;
+
+/**
+ * struct mgpu_backend_ops - what a GPU backend provides to the mgpu core
+ * @name: short backend name, shown in logs and sysfs
+ * @vram_alloc: give @vgpu a zeroed VRAM partition of vgpu->vram_size bytes in
+ *	vgpu->vram; return 0 or -errno
+ * @vram_free: scrub and release the partition of @vgpu
+ */
+struct mgpu_backend_ops {
+	const char *name;
+	int (*vram_alloc)(struct mgpu_vgpu *vgpu);
+	void (*vram_free)(struct mgpu_vgpu *vgpu);
+};
+
+/**
+ * struct mgpu_type - one way of slicing a parent's VRAM
+ * @mtype: the mdev core's type; its sysfs_name/pretty_name point into @sysfs_name/@name
+ * @parent: the GPU this type slices
+ * @vram_size: VRAM of each instance, in bytes
+ * @sysfs_name: directory suffix, e.g. "16M" (directory "mgpu-16M")
+ * @name: the stable, unique human name, e.g. "mgpu 16M"
+ */
+struct mgpu_type {
+	struct mdev_type mtype;
+	struct mgpu_parent *parent;
+	u64 vram_size;
+	char sysfs_name[16];
+	char name[32];
+};
+
+/**
+ * struct mgpu_parent - one physical (or software) GPU
+ * @mdev: the mdev core's parent
+ * @dev: the device the parent hangs off (PCI device or platform device)
+ * @ops: the backend
+ * @backend_data: the backend's private state
+ * @vram_size: VRAM that vGPUs may be given, in bytes
+ * @lock: guards @vram_used and @nr_vgpus
+ * @vram_used: VRAM given to live vGPUs
+ * @nr_vgpus: live vGPUs
+ * @nr_types: entries in @types and @type_ptrs
+ * @types: the types, largest first
+ * @type_ptrs: @types as the mdev core wants them
+ */
+struct mgpu_parent {
+	struct mdev_parent mdev;
+	struct device *dev;
+	const struct mgpu_backend_ops *ops;
+	void *backend_data;
+	u64 vram_size;
+	/* guards vram_used and nr_vgpus */
+	struct mutex lock;
+	u64 vram_used;
+	unsigned int nr_vgpus;
+	unsigned int nr_types;
+	struct mgpu_type types[MGPU_MAX_TYPES];
+	struct mdev_type *type_ptrs[MGPU_MAX_TYPES];
+};
+
+/**
+ * struct mgpu_vgpu - one vGPU: a vfio_device on an mdev
+ * @vdev: the VFIO core's device (must stay first for vfio_alloc_device)
+ * @parent: the GPU it runs on
+ * @type: its type
+ * @lock: guards @cfg and the emulated registers
+ * @cfg: emulated PCI config space
+ * @vram: the VRAM partition, mapped in the kernel
+ * @vram_size: bytes of @vram
+ */
+struct mgpu_vgpu {
+	struct vfio_device vdev;
+	struct mgpu_parent *parent;
+	struct mgpu_type *type;
+	/* guards cfg and the emulated registers */
+	struct mutex lock;
+	struct mgpu_cfg cfg;
+	void *vram;
+	u64 vram_size;
+};
+
+extern struct mdev_driver mgpu_mdev_driver;
+
+int mgpu_parent_register(struct mgpu_parent *parent);
+void mgpu_parent_unregister(struct mgpu_parent *parent);
+int mgpu_parent_reserve(struct mgpu_parent *parent, u64 vram);
+void mgpu_parent_release(struct mgpu_parent *parent, u64 vram);
+
+void mgpu_types_init(struct mgpu_parent *parent);
+unsigned int mgpu_type_available(struct mdev_type *mtype);
+ssize_t mgpu_type_description(struct mdev_type *mtype, char *buf);
+
+int mgpu_soft_init(unsigned int count, unsigned int vram_mb);
+void mgpu_soft_exit(void);
+
+#endif /* MGPU_H */

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mgpu: the software GPU backend, for hosts without a GPU mgpu can drive. Each
+ * software GPU is a platform device ("mgpu-soft.N") bound to mgpu's platform driver;
+ * its VRAM partitions come from host memory.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "mgpu.h"
+
+#define MGPU_SOFT_MAX	16
+
+static struct platform_device *soft_pdevs[MGPU_SOFT_MAX];
+static unsigned int soft_count;
+static u64 soft_vram;
+
+static int soft_vram_alloc(struct mgpu_vgpu *vgpu)
+{
+	/* vmalloc_user() zeroes: a vGPU never sees what a previous tenant left. */
+	vgpu->vram = vmalloc_user(vgpu->vram_size);
+	return vgpu->vram ? 0 : -ENOMEM;
+}
+
+static void soft_vram_free(struct mgpu_vgpu *vgpu)
+{
+	vfree(vgpu->vram);
+	vgpu->vram = NULL;
+}
+
+static const struct mgpu_backend_ops soft_ops = {
+	.name = "soft",
+	.vram_alloc = soft_vram_alloc,
+	.vram_free = soft_vram_free,
+};
+
+static int soft_probe(struct platform_device *pdev)
+{
+	struct mgpu_parent *parent;
+	int ret;
+
+	parent = kzalloc(sizeof(*parent), GFP_KERNEL);
+	if (!parent)
+		return -ENOMEM;
+	parent->dev = &pdev->dev;
+	parent->ops = &soft_ops;
+	parent->vram_size = soft_vram;
+	ret = mgpu_parent_register(parent);
+	if (ret) {
+		kfree(parent);
+		return ret;
+	}
+	platform_set_drvdata(pdev, parent);
+	return 0;
+}
+
+static void soft_remove(struct platform_device *pdev)
+{
+	struct mgpu_parent *parent = platform_get_drvdata(pdev);
+
+	mgpu_parent_unregister(parent);
+	kfree(parent);
+}
+
+MGPU_DEFINE_PLATFORM_REMOVE(soft_remove_compat, soft_remove)
+
+static const struct platform_device_id soft_ids[] = {
+	{ .name = "mgpu-soft" },
+	{ }
+};
+
+/* Named "mgpu" so the mdev core names the types "mgpu-<size>", as on PCI GPUs. */
+static struct platform_driver soft_driver = {
+	.driver.name = MGPU_DRIVER_NAME,
+	.id_table = soft_ids,
+	.probe = soft_probe,
+	.remove = soft_remove_compat,
+};
+
+/**
+ * mgpu_soft_init - register the software backend and create its GPUs
+ * @count: how many GPUs (at most MGPU_SOFT_MAX)
+ * @vram_mb: VRAM of each, in MiB
+ *
+ * Return: 0 or -errno; on error no software GPU is left behind.
+ */
+int mgpu_soft_init(unsigned int count, unsigned int vram_mb)
+{
+	struct platform_device *pdev;
+	int ret;
+
+	if (count > MGPU_SOFT_MAX) {
+		pr_err("soft_gpus=%u is more than the %u software GPUs mgpu supports\n",
+		       count, MGPU_SOFT_MAX);
+		return -EINVAL;
+	}
+	soft_vram = (u64)vram_mb << 20;
+	ret = platform_driver_register(&soft_driver);
+	if (ret)
+		return ret;
+	for (soft_count = 0; soft_count < count; soft_count++) {
+		pdev = platform_device_register_simple("mgpu-soft", soft_count, NULL, 0);
+		if (IS_ERR(pdev)) {
+			mgpu_soft_exit();
+			return PTR_ERR(pdev);
+		}
+		soft_pdevs[soft_count] = pdev;
+		if (!platform_get_drvdata(pdev)) {
+			pr_err("software GPU %u did not start; see the messages above\n",
+			       soft_count);
+			soft_count++;
+			mgpu_soft_exit();
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/**
+ * mgpu_soft_exit - remove every software GPU (and its vGPUs) and the backend
+ */
+void mgpu_soft_exit(void)
+{
+	while (soft_count)
+		platform_device_unregister(soft_pdevs[--soft_count]);
+	platform_driver_unregister(&soft_driver);
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mgpu: a vGPU's life as a VFIO device on an mdev: probe, registration with VFIO's
+ * emulated-IOMMU path, and release.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/mdev.h>
+#include <uapi/linux/mgpu.h>
+
+#include "compat.h"
+#include "vgpu.h"
+
+static void vgpu_init_cfg(struct mgpu_vgpu *vgpu)
+{
+	struct mgpu_cfg_desc desc = {
+		.vendor = MGPU_PCI_VENDOR_ID,
+		.device = MGPU_PCI_DEVICE_ID,
+		.subsys_vendor = MGPU_PCI_SUBSYS_VENDOR_ID,
+		.subsys_device = MGPU_PCI_SUBSYS_DEVICE_ID,
+		.revision = MGPU_PCI_REVISION,
+		.class = MGPU_PCI_CLASS_DISPLAY,
+		.bar_size[MGPU_BAR_VRAM] = vgpu->vram_size,
+		.bar_prefetch = BIT(MGPU_BAR_VRAM),
+	};
+
+	mgpu_cfg_init(&vgpu->cfg, &desc);
+}
+
+static int vgpu_init_dev(struct vfio_device *vdev)
+{
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+	struct mdev_device *mdev = to_mdev_device(vdev->dev);
+	struct mgpu_type *type = container_of(mdev->type, struct mgpu_type, mtype);
+	struct mgpu_parent *parent = type->parent;
+	int ret;
+
+	ret = mgpu_parent_reserve(parent, type->vram_size);
+	if (ret) {
+		dev_err(vdev->dev, "no room for a %s vGPU: %llu MiB of VRAM free\n",
+			type->name, (parent->vram_size - parent->vram_used) >> 20);
+		return ret;
+	}
+	vgpu->parent = parent;
+	vgpu->type = type;
+	vgpu->vram_size = type->vram_size;
+	mutex_init(&vgpu->lock);
+	ret = parent->ops->vram_alloc(vgpu);
+	if (ret) {
+		dev_err(vdev->dev, "%s backend cannot allocate %llu MiB of VRAM: %d\n",
+			parent->ops->name, vgpu->vram_size >> 20, ret);
+		goto err_release;
+	}
+	vgpu_init_cfg(vgpu);
+	return 0;
+
+err_release:
+	mgpu_parent_release(parent, type->vram_size);
+	return ret;
+}
+
+static void vgpu_release_dev(struct vfio_device *vdev)
+{
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+
+	vgpu->parent->ops->vram_free(vgpu);
+	mgpu_parent_release(vgpu->parent, vgpu->type->vram_size);
+	mutex_destroy(&vgpu->lock);
+	mgpu_compat_free_vdev(vdev);
+}
+
+static const struct vfio_device_ops mgpu_vfio_ops = {
+	.name = "mgpu",
+	.init = vgpu_init_dev,
+	.release = vgpu_release_dev,
+	.read = mgpu_vgpu_read,
+	.write = mgpu_vgpu_write,
+	.ioctl = mgpu_vgpu_ioctl,
+	MGPU_VFIO_IOMMUFD_OPS
+};
+
+static int mgpu_probe(struct mdev_device *mdev)
+{
+	struct mgpu_vgpu *vgpu;
+	int ret;
+
+	vgpu = vfio_alloc_device(mgpu_vgpu, vdev, &mdev->dev, &mgpu_vfio_ops);
+	if (IS_ERR(vgpu))
+		return PTR_ERR(vgpu);
+	ret = vfio_register_emulated_iommu_dev(&vgpu->vdev);
+	if (ret) {
+		dev_err(&mdev->dev, "cannot register with VFIO: %d\n", ret);
+		goto err_put_vdev;
+	}
+	dev_set_drvdata(&mdev->dev, vgpu);
+	return 0;
+
+err_put_vdev:
+	vfio_put_device(&vgpu->vdev);
+	return ret;
+}
+
+static void mgpu_remove(struct mdev_device *mdev)
+{
+	struct mgpu_vgpu *vgpu = dev_get_drvdata(&mdev->dev);
+
+	vfio_unregister_group_dev(&vgpu->vdev);
+	vfio_put_device(&vgpu->vdev);
+}
+
+struct mdev_driver mgpu_mdev_driver = {
+	.device_api = VFIO_DEVICE_API_PCI_STRING,
+	.driver = {
+		.name = MGPU_DRIVER_NAME,
+		.owner = THIS_MODULE,
+		.mod_name = KBUILD_MODNAME,
+	},
+	.probe = mgpu_probe,
+	.remove = mgpu_remove,
+	.get_available = mgpu_type_available,
+	.show_description = mgpu_type_description,
+};

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mgpu: the VFIO device ioctls of a vGPU (device, region and IRQ info, IRQ setup,
+ * reset).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/uaccess.h>
+#include <uapi/linux/mgpu.h>
+
+#include "vgpu.h"
+
+#define MGPU_REGION_OFFSET(index)	((u64)(index) << 40)
+
+static long get_device_info(unsigned long arg)
+{
+	struct vfio_device_info info;
+	unsigned long minsz = offsetofend(struct vfio_device_info, num_irqs);
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_irqs = VFIO_PCI_NUM_IRQS;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
+{
+	struct vfio_region_info info;
+	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz)
+		return -EINVAL;
+	if (info.index >= VFIO_PCI_NUM_REGIONS)
+		return -EINVAL;
+	info.offset = MGPU_REGION_OFFSET(info.index);
+	info.size = 0;
+	info.flags = 0;
+	switch (info.index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		info.size = MGPU_CFG_SIZE;
+		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
+		info.size = vgpu->vram_size;
+		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	}
+	info.cap_offset = 0;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long get_irq_info(unsigned long arg)
+{
+	struct vfio_irq_info info;
+	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	/* No interrupt sources yet: every index exists and has no vectors. */
+	info.flags = VFIO_IRQ_INFO_EVENTFD;
+	info.count = 0;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+static long set_irqs(unsigned long arg)
+{
+	struct vfio_irq_set hdr;
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+
+	if (copy_from_user(&hdr, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (hdr.argsz < minsz || hdr.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	/* Tearing down nothing is fine; anything else asks for a vector we lack. */
+	if (hdr.count == 0 && (hdr.flags & VFIO_IRQ_SET_ACTION_TRIGGER))
+		return 0;
+	return -EINVAL;
+}
+
+/**
+ * mgpu_vgpu_reset - return a vGPU to its power-on state
+ * @vgpu: the vGPU
+ *
+ * VRAM keeps its contents, as on real hardware; registers and config space reset.
+ */
+void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu)
+{
+	mutex_lock(&vgpu->lock);
+	mgpu_cfg_reset(&vgpu->cfg);
+	mutex_unlock(&vgpu->lock);
+}
+
+/**
+ * mgpu_vgpu_ioctl - vfio_device_ops.ioctl of a vGPU
+ * @vdev: the vGPU
+ * @cmd: the VFIO ioctl
+ * @arg: its user argument
+ *
+ * Return: 0 or -errno; -ENOTTY for an ioctl mgpu does not implement.
+ */
+long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
+{
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+
+	switch (cmd) {
+	case VFIO_DEVICE_GET_INFO:
+		return get_device_info(arg);
+	case VFIO_DEVICE_GET_REGION_INFO:
+		return get_region_info(vgpu, arg);
+	case VFIO_DEVICE_GET_IRQ_INFO:
+		return get_irq_info(arg);
+	case VFIO_DEVICE_SET_IRQS:
+		return set_irqs(arg);
+	case VFIO_DEVICE_RESET:
+		mgpu_vgpu_reset(vgpu);
+		return 0;
+	}
+	return -ENOTTY;
+}
