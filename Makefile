@@ -41,10 +41,10 @@ install modules_install: modules
 	depmod -a $(KVER)
 
 ksft:
-	@scripts/ksft-headers.sh $(TOP)/build/ksft
+	@scripts/linux-source.sh $(TOP)/build/linux-source
 
 selftests: ksft
-	$(MAKE) -C selftests O=$(TOP)/build/selftests KSFT=$(TOP)/build/ksft
+	$(MAKE) -C selftests O=$(TOP)/build/selftests KSFT=$(TOP)/build/linux-source/tools/testing/selftests
 
 deps:
 	@scripts/deps.sh

@@ -10,7 +10,6 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "compat.h"
 #include "mgpu.h"
 
 #define MGPU_SOFT_MAX	16
@@ -58,27 +57,36 @@ static int soft_probe(struct platform_device *pdev)
 	return 0;
 }
 
+/* Called for each software GPU at unload, before its platform device goes. */
 static void soft_remove(struct platform_device *pdev)
 {
 	struct mgpu_parent *parent = platform_get_drvdata(pdev);
 
+	if (!parent)
+		return;
 	mgpu_parent_unregister(parent);
+	platform_set_drvdata(pdev, NULL);
 	kfree(parent);
 }
-
-MGPU_DEFINE_PLATFORM_REMOVE(soft_remove_compat, soft_remove)
 
 static const struct platform_device_id soft_ids[] = {
 	{ .name = "mgpu-soft" },
 	{ }
 };
 
-/* Named "mgpu" so the mdev core names the types "mgpu-<size>", as on PCI GPUs. */
+/*
+ * Named "mgpu" so the mdev core names the types "mgpu-<size>", as on PCI GPUs. The
+ * software GPUs live exactly as long as the module: no manual unbind, and teardown
+ * happens in mgpu_soft_exit() rather than in a ->remove() (whose type differs between
+ * the kernels mgpu supports).
+ */
 static struct platform_driver soft_driver = {
-	.driver.name = MGPU_DRIVER_NAME,
+	.driver = {
+		.name = MGPU_DRIVER_NAME,
+		.suppress_bind_attrs = true,
+	},
 	.id_table = soft_ids,
 	.probe = soft_probe,
-	.remove = soft_remove_compat,
 };
 
 /**
@@ -125,7 +133,10 @@ int mgpu_soft_init(unsigned int count, unsigned int vram_mb)
  */
 void mgpu_soft_exit(void)
 {
-	while (soft_count)
-		platform_device_unregister(soft_pdevs[--soft_count]);
+	while (soft_count) {
+		soft_count--;
+		soft_remove(soft_pdevs[soft_count]);
+		platform_device_unregister(soft_pdevs[soft_count]);
+	}
 	platform_driver_unregister(&soft_driver);
 }

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The host tier: userspace unit tests of mgpu's pure logic and tools, the test runner's
+# own judge, and the build rules (W=1 warning-free on each kernel, checkpatch clean).
+# Usage: host-tests.sh <result dir> <kernel release>...
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$MGPU_TOP"
+out=$1; shift
+
+for t in build/selftests/host/*_test selftests/host/*_test.sh; do
+	[ -x "$t" ] || continue
+	name=$(basename "$t" .sh)
+	timeout -k 5 300 "$t" > "$out/$name.tap" 2>&1 < /dev/null
+	echo $? > "$out/$name.rc"
+done
+
+# Build rules as TAP: one result per kernel, plus checkpatch.
+{
+	echo "TAP version 13"
+	echo "1..$(($# + 1))"
+	n=0
+	for k in "$@"; do
+		n=$((n + 1))
+		w1="$MGPU_TOP/build/$k/w1"
+		rm -rf "$w1"
+		mkdir -p "$w1"
+		cp -a --parents Kbuild $(find mdev vfio-glue tmem include -name '*.[ch]' -o \
+			-name Kbuild) "$w1/"
+		log=$(make -C "/lib/modules/$k/build" M="$w1" W=1 modules 2>&1)
+		warn=$(echo "$log" | grep -E 'warning:|error:' || true)
+		if [ -z "$warn" ] && [ -e "$w1/mgpu.ko" ]; then
+			echo "ok $n build W=1 warning-free on $k"
+		else
+			echo "not ok $n build W=1 warning-free on $k"
+			echo "$warn" | head -20 | sed 's/^/# /'
+		fi
+	done
+	n=$((n + 1))
+	if report=$(scripts/checkpatch.sh 2>&1); then
+		echo "ok $n checkpatch --strict clean"
+	else
+		echo "not ok $n checkpatch --strict clean"
+		echo "$report" | head -40 | sed 's/^/# /'
+	fi
+} > "$out/build-rules.tap"
+exit 0

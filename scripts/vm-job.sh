@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The test job that runs inside the test VM (appended to job.sh by vm.sh, run by bash in
+# the host's root). Loads the modules, runs each selected tier's tests and records:
+#   $MGPU_OUT/plan      "tier name" for every test it will run (before running any)
+#   $MGPU_OUT/results   "tier name status" as each finishes (124 = timed out)
+#   $MGPU_OUT/<tier>-<name>.tap, $MGPU_OUT/dmesg.txt
+set -u
+out=$MGPU_OUT
+top=$MGPU_TOP
+kver=$(uname -r)
+tiers=${MGPU_TIERS:-vm qemu guest}
+test_timeout=${MGPU_TEST_TIMEOUT:-600}
+ulimit -l unlimited
+ulimit -c 0
+cd "$top" || exit 1
+
+# The job's own checks, as TAP: module load and unload are tests too.
+lifecycle=()
+step() {	# step <description> <command...>
+	local d=$1; shift
+	if "$@" >> "$out/lifecycle.log" 2>&1; then
+		lifecycle+=("ok|$d")
+	else
+		lifecycle+=("not ok|$d")
+	fi
+}
+write_lifecycle() {
+	{
+		echo "TAP version 13"
+		echo "1..${#lifecycle[@]}"
+		local i=0 l
+		for l in "${lifecycle[@]}"; do
+			i=$((i + 1))
+			echo "${l%%|*} $i ${l#*|}"
+		done
+	} > "$out/vm-lifecycle.tap"
+}
+
+tests=()
+for tier in $tiers; do
+	case "$tier" in
+	vm|qemu)
+		for t in build/selftests/$tier/*_test; do
+			[ -x "$t" ] && tests+=("$tier $(basename "$t") $t")
+		done ;;
+	guest)
+		tests+=("guest nested selftests/guest/run-nested.sh") ;;
+	esac
+done
+[ "${MGPU_INJECT:-}" = fail ] && tests+=("vm inject_fail build/selftests/inject/fail_test")
+: > "$out/plan"
+: > "$out/results"
+for t in "${tests[@]}"; do
+	set -- $t
+	echo "$1 $2" >> "$out/plan"
+done
+echo "vm lifecycle" >> "$out/plan"
+
+step "modprobe vfio_iommu_type1 and mdev" modprobe -a vfio_iommu_type1 mdev
+step "insmod mgpu.ko ($kver)" insmod "build/$kver/mod/mgpu.ko"
+case "${MGPU_INJECT:-}" in
+warn) insmod "build/$kver/inject/mgpu_inject_warn.ko" ;;
+hang) echo "inject: hanging the job"; sleep infinity ;;
+esac
+
+for t in "${tests[@]}"; do
+	set -- $t
+	echo "== $1/$2"
+	timeout -k 10 "$test_timeout" "$3" > "$out/$1-$2.tap" 2>&1 < /dev/null
+	rc=$?
+	echo "$1 $2 $rc" >> "$out/results"
+	mgpu_left=$(ls /sys/bus/mdev/devices 2>/dev/null | wc -l)
+	[ "$mgpu_left" = 0 ] || echo "warning: $1/$2 left $mgpu_left mdev devices behind"
+done
+
+step "no vGPU left behind by the tests" test -z "$(ls /sys/bus/mdev/devices)"
+step "rmmod mgpu" rmmod mgpu
+write_lifecycle
+echo "vm lifecycle 0" >> "$out/results"
+dmesg > "$out/dmesg.txt"
+exit 0

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VM tier: a vGPU through the VFIO group/container uAPI, as QEMU opens it — device
+ * and region info, config-space semantics, trapped BAR0 access, reset, isolation.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/pci_regs.h>
+#include <linux/mgpu.h>
+
+#include "kselftest_harness.h"
+#include "mgpu_test.h"
+
+#define TYPE "mgpu-16M"
+#define VRAM (16u << 20)
+
+FIXTURE(vgpu) {
+	char parent[64];
+	struct mgpu_dev dev;
+};
+
+FIXTURE_SETUP(vgpu)
+{
+	if (mgpu_find_parent(self->parent, sizeof(self->parent))) {
+		if (!mgpu_modprobe_ok())
+			SKIP(return, "the mgpu module is not loaded");
+		ASSERT_TRUE(0) TH_LOG("mgpu is loaded but offers no mdev parent");
+	}
+	if (access("/dev/vfio/vfio", F_OK))
+		SKIP(return, "no /dev/vfio/vfio (vfio not loaded)");
+	mgpu_remove_all();
+	ASSERT_EQ(0, mgpu_create(&self->dev, self->parent, TYPE));
+	ASSERT_EQ(0, mgpu_open(&self->dev));
+}
+
+FIXTURE_TEARDOWN(vgpu)
+{
+	mgpu_close(&self->dev);
+	mgpu_remove_all();
+}
+
+TEST_F(vgpu, device_info)
+{
+	EXPECT_TRUE(self->dev.info.flags & VFIO_DEVICE_FLAGS_PCI);
+	EXPECT_TRUE(self->dev.info.flags & VFIO_DEVICE_FLAGS_RESET);
+	EXPECT_EQ(VFIO_PCI_NUM_REGIONS, self->dev.info.num_regions);
+	EXPECT_EQ(VFIO_PCI_NUM_IRQS, self->dev.info.num_irqs);
+}
+
+TEST_F(vgpu, config_identity)
+{
+	struct mgpu_dev *d = &self->dev;
+
+	EXPECT_EQ(MGPU_PCI_VENDOR_ID, mgpu_cfg_read16(d, PCI_VENDOR_ID));
+	EXPECT_EQ(MGPU_PCI_DEVICE_ID, mgpu_cfg_read16(d, PCI_DEVICE_ID));
+	EXPECT_EQ(MGPU_PCI_SUBSYS_VENDOR_ID, mgpu_cfg_read16(d, PCI_SUBSYSTEM_VENDOR_ID));
+	EXPECT_EQ(MGPU_PCI_SUBSYS_DEVICE_ID, mgpu_cfg_read16(d, PCI_SUBSYSTEM_ID));
+	EXPECT_EQ(MGPU_PCI_CLASS_DISPLAY, mgpu_cfg_read32(d, PCI_CLASS_REVISION) >> 8);
+	EXPECT_EQ(0, mgpu_cfg_read32(d, PCI_CACHE_LINE_SIZE) >> 16 & 0x7f);
+}
+
+/* The all-ones probe reads back the BAR's size; absent BARs read 0. */
+TEST_F(vgpu, bar_sizing)
+{
+	struct mgpu_dev *d = &self->dev;
+	int bar;
+
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0, 0xffffffff));
+	EXPECT_EQ(~(VRAM - 1) | PCI_BASE_ADDRESS_MEM_PREFETCH,
+		  mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0));
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0, 0xe0000000));
+	EXPECT_EQ(0xe0000000 | PCI_BASE_ADDRESS_MEM_PREFETCH,
+		  mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0));
+	for (bar = 1; bar < 6; bar++) {
+		ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0 + 4 * bar, 0xffffffff));
+		EXPECT_EQ(0, mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0 + 4 * bar));
+	}
+}
+
+/* Read-only fields ignore writes; the command register keeps only its RW bits. */
+TEST_F(vgpu, config_write_masks)
+{
+	struct mgpu_dev *d = &self->dev;
+
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_VENDOR_ID, 0));
+	EXPECT_EQ(MGPU_PCI_VENDOR_ID, mgpu_cfg_read16(d, PCI_VENDOR_ID));
+	ASSERT_EQ(0, mgpu_cfg_write16(d, PCI_COMMAND, 0xffff));
+	EXPECT_EQ(PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
+		  PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE,
+		  mgpu_cfg_read16(d, PCI_COMMAND));
+	ASSERT_EQ(0, mgpu_cfg_write16(d, PCI_STATUS, 0xffff));
+	EXPECT_EQ(0, mgpu_cfg_read16(d, PCI_STATUS));
+}
+
+TEST_F(vgpu, region_info)
+{
+	struct vfio_region_info info;
+
+	ASSERT_EQ(0, mgpu_region_info(&self->dev, VFIO_PCI_CONFIG_REGION_INDEX, &info));
+	EXPECT_EQ(256, info.size);
+	ASSERT_EQ(0, mgpu_region_info(&self->dev, VFIO_PCI_BAR0_REGION_INDEX, &info));
+	EXPECT_EQ(VRAM, info.size);
+	EXPECT_TRUE(info.flags & VFIO_REGION_INFO_FLAG_READ);
+	EXPECT_TRUE(info.flags & VFIO_REGION_INFO_FLAG_WRITE);
+	ASSERT_EQ(0, mgpu_region_info(&self->dev, VFIO_PCI_BAR1_REGION_INDEX, &info));
+	EXPECT_EQ(0, info.size);
+	EXPECT_EQ(-EINVAL, mgpu_region_info(&self->dev, VFIO_PCI_NUM_REGIONS, &info));
+	EXPECT_EQ(-EINVAL, mgpu_region_info(&self->dev, 0xffffffff, &info));
+}
+
+/* Trapped BAR0 access reaches the vGPU's VRAM and nothing past its end. */
+TEST_F(vgpu, vram_rw_bounds)
+{
+	struct mgpu_dev *d = &self->dev;
+	uint32_t pattern[64], back[64];
+	unsigned int i;
+
+	for (i = 0; i < 64; i++)
+		pattern[i] = 0x5a5a0000 | i;
+	ASSERT_EQ(sizeof(pattern), mgpu_region_write(d, 0, 4096, pattern, sizeof(pattern)));
+	ASSERT_EQ(sizeof(back), mgpu_region_read(d, 0, 4096, back, sizeof(back)));
+	EXPECT_EQ(0, memcmp(pattern, back, sizeof(back)));
+	ASSERT_EQ(4, mgpu_region_write(d, 0, VRAM - 4, pattern, 4));
+	EXPECT_EQ(-EINVAL, mgpu_region_write(d, 0, VRAM - 4, pattern, 8));
+	EXPECT_EQ(-EINVAL, mgpu_region_read(d, 0, VRAM, back, 4));
+	EXPECT_EQ(-EINVAL, mgpu_region_read(d, 0, (1ULL << 40) - 4, back, 4));
+	EXPECT_EQ(-EINVAL, mgpu_region_read(d, VFIO_PCI_BAR1_REGION_INDEX, 0, back, 4));
+}
+
+/* Odd sizes and offsets in config space split into legal accesses or fail cleanly. */
+TEST_F(vgpu, config_hostile_access)
+{
+	struct mgpu_dev *d = &self->dev;
+	uint8_t buf[512];
+
+	EXPECT_EQ(256, mgpu_region_read(d, VFIO_PCI_CONFIG_REGION_INDEX, 0, buf, 256));
+	EXPECT_EQ(256, mgpu_region_read(d, VFIO_PCI_CONFIG_REGION_INDEX, 0, buf, 512));
+	EXPECT_EQ(3, mgpu_region_read(d, VFIO_PCI_CONFIG_REGION_INDEX, 1, buf, 3));
+	EXPECT_EQ(1, mgpu_region_read(d, VFIO_PCI_CONFIG_REGION_INDEX, 255, buf, 4));
+	EXPECT_EQ(-EINVAL, mgpu_region_read(d, VFIO_PCI_CONFIG_REGION_INDEX, 256, buf, 4));
+	memset(buf, 0xff, sizeof(buf));
+	EXPECT_EQ(256, mgpu_region_write(d, VFIO_PCI_CONFIG_REGION_INDEX, 0, buf, 256));
+	EXPECT_EQ(MGPU_PCI_VENDOR_ID, mgpu_cfg_read16(d, PCI_VENDOR_ID));
+}
+
+/* VFIO_DEVICE_RESET returns config space to power-on; VRAM keeps its contents. */
+TEST_F(vgpu, reset)
+{
+	struct mgpu_dev *d = &self->dev;
+	uint32_t v = 0x12345678, back = 0;
+
+	ASSERT_EQ(0, mgpu_cfg_write16(d, PCI_COMMAND, PCI_COMMAND_MEMORY));
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0, 0xe0000000));
+	ASSERT_EQ(4, mgpu_region_write(d, 0, 0, &v, 4));
+	ASSERT_EQ(0, ioctl(d->fd, VFIO_DEVICE_RESET));
+	EXPECT_EQ(0, mgpu_cfg_read16(d, PCI_COMMAND));
+	EXPECT_EQ(PCI_BASE_ADDRESS_MEM_PREFETCH, mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0));
+	ASSERT_EQ(4, mgpu_region_read(d, 0, 0, &back, 4));
+	EXPECT_EQ(v, back);
+}
+
+TEST_F(vgpu, irq_info_and_unknown_ioctl)
+{
+	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = VFIO_PCI_NUM_IRQS };
+
+	EXPECT_EQ(-1, ioctl(self->dev.fd, VFIO_DEVICE_GET_IRQ_INFO, &irq));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->dev.fd, _IO(VFIO_TYPE, VFIO_BASE + 99)));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* A new vGPU's VRAM is zero, whatever its predecessor wrote (scrub), and vGPUs
+ * never see each other's VRAM (isolation).
+ */
+TEST_F(vgpu, scrub_and_isolation)
+{
+	struct mgpu_dev *d = &self->dev, other;
+	size_t chunk = 1 << 20, off, i;
+	uint8_t *buf = malloc(chunk);
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 0xa5, chunk);
+	for (off = 0; off < VRAM; off += chunk)
+		ASSERT_EQ(chunk, mgpu_region_write(d, 0, off, buf, chunk));
+	mgpu_close(d);
+	ASSERT_EQ(0, mgpu_remove(d->uuid));
+
+	ASSERT_EQ(0, mgpu_create(d, self->parent, TYPE));
+	ASSERT_EQ(0, mgpu_open(d));
+	ASSERT_EQ(0, mgpu_create(&other, self->parent, TYPE));
+	ASSERT_EQ(0, mgpu_open(&other));
+	memset(buf, 0x3c, chunk);
+	ASSERT_EQ(chunk, mgpu_region_write(&other, 0, 0, buf, chunk));
+	for (off = 0; off < VRAM; off += chunk) {
+		ASSERT_EQ(chunk, mgpu_region_read(d, 0, off, buf, chunk));
+		for (i = 0; i < chunk; i++)
+			ASSERT_EQ(0, buf[i]) TH_LOG("VRAM byte %zu not scrubbed", off + i);
+	}
+	mgpu_close(&other);
+	free(buf);
+}
+
+TEST_HARNESS_MAIN
