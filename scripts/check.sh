@@ -6,6 +6,7 @@
 #   check.sh [--tier host|vm|qemu|guest]... [--kver <release or 6.12|6.1>]...
 #            [--inject fail|warn|hang]
 #   MGPU_VM_TIMEOUT (s, default 2400) bounds each VM.
+#   MGPU_RESULTS (default build/check) is where results go (emptied first).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$MGPU_TOP"
@@ -25,7 +26,7 @@ done
 [ ${#kvers[@]} -gt 0 ] || mapfile -t kvers < <(mgpu_kvers)
 [ ${#kvers[@]} -gt 0 ] || mgpu_die "no 6.12/6.1 kernel installed: run 'make deps'"
 
-results=$MGPU_TOP/build/check
+results=${MGPU_RESULTS:-$MGPU_TOP/build/check}
 rm -rf "$results"
 mkdir -p "$results"
 dirs=()

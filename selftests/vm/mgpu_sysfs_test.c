@@ -152,7 +152,9 @@ TEST_F(parent, bad_uuid)
 	const char *t = self->types[0];
 
 	EXPECT_EQ(-EINVAL, mgpu_create_uuid(self->parent, t, "not-a-uuid"));
-	EXPECT_EQ(-EINVAL, mgpu_create_uuid(self->parent, t, ""));
+	EXPECT_EQ(-EINVAL, mgpu_create_uuid(self->parent, t, "\n"));
+	EXPECT_EQ(-EINVAL, mgpu_create_uuid(self->parent, t,
+					    "12345678-1234-1234-1234-12345678901"));
 }
 
 static int smallest(const long long *vram_mb, int nr_types)
