@@ -18,7 +18,7 @@ done
 # Build rules as TAP: one result per kernel, plus checkpatch.
 {
 	echo "TAP version 13"
-	echo "1..$(($# + 1))"
+	echo "1..$((2 * $# + 1))"
 	n=0
 	for k in "$@"; do
 		n=$((n + 1))
@@ -36,6 +36,22 @@ done
 			echo "$warn" | head -20 | sed 's/^/# /'
 		fi
 	done
+	# DKMS, as a distribution user installs it: from the tracked files, in a private tree.
+	dk=$(mktemp -d)
+	mkdir -p "$dk/src/mgpu-0.1" "$dk/tree"
+	git ls-files -co --exclude-standard | grep -v '^build/' | tar cT - | tar x -C "$dk/src/mgpu-0.1"
+	for k in "$@"; do
+		n=$((n + 1))
+		if log=$(dkms build -m mgpu -v 0.1 -k "$k" --sourcetree "$dk/src" \
+			 --dkmstree "$dk/tree" 2>&1) &&
+		   [ -n "$(find "$dk/tree/mgpu/0.1/$k" -name 'mgpu.ko*' 2>/dev/null)" ]; then
+			echo "ok $n dkms build on $k"
+		else
+			echo "not ok $n dkms build on $k"
+			echo "$log" | tail -20 | sed 's/^/# /'
+		fi
+	done
+	rm -rf "$dk"
 	n=$((n + 1))
 	if report=$(scripts/checkpatch.sh 2>&1); then
 		echo "ok $n checkpatch --strict clean"

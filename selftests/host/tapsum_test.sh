@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Host tier: the test runner's judge (scripts/tapsum.py) on synthetic results — each
+# way a run can go wrong must fail it, and a clean run must pass. Prints TAP.
+set -u
+judge="$(cd "$(dirname "$0")/../.." && pwd)/scripts/tapsum.py"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+
+tap_ok='TAP version 13
+1..2
+ok 1 a
+ok 2 b # SKIP no device'
+
+vmdir() {	# vmdir <name> <tap text> <status> [console text] [vm rc]
+	local d="$tmp/$1"
+	mkdir -p "$d"
+	echo "vm t" > "$d/plan"
+	[ "$3" = none ] || echo "vm t $3" > "$d/results"
+	printf '%s\n' "$2" > "$d/vm-t.tap"
+	printf '%s\n' "${4:-boot ok}" > "$d/console.log"
+	echo "${5:-0}" > "$d/vm.rc"
+	echo "$d"
+}
+
+expect() {	# expect <description> <want status> <want summary regex> <dir>
+	local out rc
+	n=$((n + 1))
+	out=$("$judge" "$4" 2>&1)
+	rc=$?
+	if [ "$rc" = "$2" ] && echo "$out" | tail -n 1 | grep -qE "$3"; then
+		echo "ok $n $1"
+	else
+		echo "not ok $n $1"
+		echo "$out" | sed 's/^/# /'
+		fails=$((fails + 1))
+	fi
+}
+
+echo "TAP version 13"
+echo "1..9"
+expect "clean run passes" 0 '^1 passed, 0 failed, 1 skipped$' "$(vmdir clean "$tap_ok" 0)"
+expect "not ok fails" 1 '^1 passed, 1 failed' \
+	"$(vmdir notok "$(printf '1..2\nok 1 a\nnot ok 2 b')" 1)"
+expect "missing plan fails" 1 ' 1 failed' "$(vmdir noplan 'ok 1 a' 0)"
+expect "short stream fails" 1 ' 1 failed' "$(vmdir short "$(printf '1..3\nok 1 a')" 0)"
+expect "timeout fails" 1 ' 1 failed' "$(vmdir timeout "$(printf '1..1\nok 1 a')" 124)"
+expect "never reported fails" 1 ' 1 failed' "$(vmdir unreported "$tap_ok" none)"
+expect "kernel WARNING fails" 1 ' 1 failed' \
+	"$(vmdir warn "$tap_ok" 0 '[ 1.0] WARNING: CPU: 0 PID: 1 at x.c:1')"
+expect "hung VM fails" 1 ' 1 failed' "$(vmdir hung "$tap_ok" 0 'boot' 124)"
+expect "indented subtest lines are not counted" 0 '^1 passed, 0 failed, 0 skipped$' \
+	"$(vmdir nested "$(printf '1..1\n    not ok 1 inner # diagnostic\nok 1 a')" 0)"
+[ "$fails" = 0 ]
