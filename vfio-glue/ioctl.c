@@ -64,7 +64,12 @@ static long get_irq_info(unsigned long arg)
 		return -EFAULT;
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
 		return -EINVAL;
-	/* No interrupt sources yet: every index exists and has no vectors. */
+	/* AER and device requests are PCIe/hot-unplug features a vGPU lacks (QEMU
+	 * treats -EINVAL here as "not supported" and stays quiet).
+	 */
+	if (info.index == VFIO_PCI_ERR_IRQ_INDEX || info.index == VFIO_PCI_REQ_IRQ_INDEX)
+		return -EINVAL;
+	/* No interrupt sources yet: INTx, MSI and MSI-X exist and have no vectors. */
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
 	info.count = 0;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;

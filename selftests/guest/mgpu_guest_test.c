@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest tier: runs inside a nested guest that has a vGPU assigned through QEMU's
+ * vfio-pci, finds it on the guest's PCI bus and proves that guest accesses to BAR0
+ * reach the vGPU's VRAM. Built static; needs only sysfs. A missing vGPU is a failure.
+ *
+ *   MGPU_SYSFS           sysfs root (default /sys)
+ *   MGPU_GUEST_VRAM_MIB  the vGPU type's VRAM size in MiB (default 16, mgpu-16M)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <linux/pci_regs.h>
+#include <linux/mgpu.h>
+
+#include "kselftest_harness.h"
+
+/* struct resource flags as sysfs 'resource' prints them (include/linux/ioport.h). */
+#define RES_MEM		0x00000200ULL
+#define RES_PREFETCH	0x00002000ULL
+#define RES_MEM_64	0x00100000ULL
+
+#define PAGE_4K		4096u
+#define NR_STD_BARS	6
+#define BDF_LEN		256	/* a d_name */
+
+struct bar_res {
+	unsigned long long start, end, flags;
+};
+
+static const char *sysfs_root(void)
+{
+	const char *root = getenv("MGPU_SYSFS");
+
+	return root && *root ? root : "/sys";
+}
+
+static size_t expected_vram(void)
+{
+	const char *mib = getenv("MGPU_GUEST_VRAM_MIB");
+
+	return (size_t)(mib && *mib ? strtoul(mib, NULL, 0) : 16) << 20;
+}
+
+/* Read a sysfs attribute of @bdf as a number; -1 if it cannot be read. */
+static long long pci_attr(const char *bdf, const char *attr)
+{
+	char path[512], buf[64];
+	long long val = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sysfs_root(), bdf, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		val = strtoll(buf, NULL, 0);
+	fclose(f);
+	return val;
+}
+
+static int pci_attr_write(const char *bdf, const char *attr, const char *val)
+{
+	char path[512];
+	ssize_t len = strlen(val);
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sysfs_root(), bdf, attr);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, val, len) == len ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+static int pci_open(const char *bdf, const char *file, int flags)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sysfs_root(), bdf, file);
+	return open(path, flags);
+}
+
+static bool is_vgpu(const char *bdf)
+{
+	return pci_attr(bdf, "vendor") == MGPU_PCI_VENDOR_ID &&
+	       pci_attr(bdf, "device") == MGPU_PCI_DEVICE_ID &&
+	       pci_attr(bdf, "subsystem_vendor") == MGPU_PCI_SUBSYS_VENDOR_ID &&
+	       pci_attr(bdf, "subsystem_device") == MGPU_PCI_SUBSYS_DEVICE_ID;
+}
+
+/* The first vGPU on the guest's PCI bus into @bdf; -ENODEV if there is none. */
+static int find_vgpu(char *bdf, size_t len)
+{
+	char path[512];
+	struct dirent *de;
+	int ret = -ENODEV;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] != '.' && is_vgpu(de->d_name)) {
+			snprintf(bdf, len, "%s", de->d_name);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	return ret;
+}
+
+/* Line @bar of the device's 'resource' file: "start end flags" per standard BAR. */
+static int read_bar_res(const char *bdf, int bar, struct bar_res *res)
+{
+	char line[128];
+	int i, ret = -ENOENT;
+	FILE *f;
+	int fd;
+
+	fd = pci_open(bdf, "resource", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	for (i = 0; fgets(line, sizeof(line), f); i++) {
+		if (i == bar) {
+			if (sscanf(line, "%llx %llx %llx", &res->start, &res->end,
+				   &res->flags) == 3)
+				ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static uint32_t cfg_read32(const char *bdf, unsigned int off)
+{
+	uint32_t val = ~0u;
+	int fd = pci_open(bdf, "config", O_RDONLY);
+
+	if (fd < 0)
+		return ~0u;
+	if (pread(fd, &val, sizeof(val), off) != sizeof(val))
+		val = ~0u;
+	close(fd);
+	return val;
+}
+
+/*
+ * MMIO accessors on the mapped BAR, like the kernel's readl()/writel(): relaxed atomics
+ * are single accesses of exactly that width that the compiler may neither merge, split
+ * nor drop.
+ */
+#define DEFINE_BAR_ACCESSORS(bits)						\
+static uint##bits##_t bar_read##bits(void *bar, size_t off)			\
+{										\
+	return __atomic_load_n((uint##bits##_t *)((char *)bar + off),		\
+			       __ATOMIC_RELAXED);				\
+}										\
+static void bar_write##bits(void *bar, size_t off, uint##bits##_t val)		\
+{										\
+	__atomic_store_n((uint##bits##_t *)((char *)bar + off), val,		\
+			 __ATOMIC_RELAXED);					\
+}
+
+DEFINE_BAR_ACCESSORS(8)
+DEFINE_BAR_ACCESSORS(16)
+DEFINE_BAR_ACCESSORS(32)
+DEFINE_BAR_ACCESSORS(64)
+
+/*
+ * One dword in every 4 KiB page of the BAR, at an offset within the page that moves
+ * with the page, so page-granular aliasing and in-page address bits both show.
+ */
+static size_t sample_off(size_t page)
+{
+	return page * PAGE_4K + (page * 4) % PAGE_4K;
+}
+
+/* A value that differs per location and per run, so stale or aliased data shows. */
+static uint32_t pattern(uint32_t seed, size_t off)
+{
+	uint32_t x = seed ^ (uint32_t)off * 2654435761u;
+
+	return x ^ x >> 15;
+}
+
+static void fill(void *bar, size_t size, uint32_t seed)
+{
+	size_t page;
+
+	for (page = 0; page < size / PAGE_4K; page++)
+		bar_write32(bar, sample_off(page), pattern(seed, sample_off(page)));
+	bar_write32(bar, size - 4, pattern(seed, size - 4));
+}
+
+/* The number of sampled dwords that do not hold their pattern; logs the first. */
+static size_t verify(struct __test_metadata *_metadata, void *bar, size_t size,
+		     uint32_t seed)
+{
+	size_t page, bad = 0, off;
+	uint32_t got;
+
+	for (page = 0; page <= size / PAGE_4K; page++) {
+		off = page < size / PAGE_4K ? sample_off(page) : size - 4;
+		got = bar_read32(bar, off);
+		if (got != pattern(seed, off) && !bad++)
+			TH_LOG("BAR0+0x%zx: read 0x%08x, wrote 0x%08x", off, got,
+			       pattern(seed, off));
+	}
+	return bad;
+}
+
+FIXTURE(vgpu) {
+	char bdf[BDF_LEN];
+	size_t size;
+	void *bar;
+};
+
+FIXTURE_SETUP(vgpu)
+{
+	int fd, ret;
+
+	self->bar = MAP_FAILED;
+	self->size = expected_vram();
+	ret = find_vgpu(self->bdf, sizeof(self->bdf));
+	ASSERT_EQ(0, ret) TH_LOG("no %04x:%04x (subsystem %04x:%04x) under %s/bus/pci: %s",
+				 MGPU_PCI_VENDOR_ID, MGPU_PCI_DEVICE_ID,
+				 MGPU_PCI_SUBSYS_VENDOR_ID, MGPU_PCI_SUBSYS_DEVICE_ID,
+				 sysfs_root(), strerror(-ret));
+	/* Memory decode on; a driver would do the same with pci_enable_device(). */
+	ASSERT_EQ(0, pci_attr_write(self->bdf, "enable", "1"));
+	ASSERT_TRUE(cfg_read32(self->bdf, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+	fd = pci_open(self->bdf, "resource0", O_RDWR | O_SYNC);
+	ASSERT_LE(0, fd) TH_LOG("open %s/resource0: %s", self->bdf, strerror(errno));
+	self->bar = mmap(NULL, self->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, self->bar) TH_LOG("mmap %s/resource0 (%zu bytes): %s",
+						self->bdf, self->size, strerror(errno));
+}
+
+FIXTURE_TEARDOWN(vgpu)
+{
+	if (self->bar != MAP_FAILED)
+		munmap(self->bar, self->size);
+	if (self->bdf[0])
+		pci_attr_write(self->bdf, "enable", "0");
+}
+
+/* The IDs the guest sees are mgpu's, from config space through QEMU's vfio-pci. */
+TEST_F(vgpu, identity)
+{
+	TH_LOG("vGPU at %s", self->bdf);
+	EXPECT_EQ(MGPU_PCI_VENDOR_ID, pci_attr(self->bdf, "vendor"));
+	EXPECT_EQ(MGPU_PCI_DEVICE_ID, pci_attr(self->bdf, "device"));
+	EXPECT_EQ(MGPU_PCI_SUBSYS_VENDOR_ID, pci_attr(self->bdf, "subsystem_vendor"));
+	EXPECT_EQ(MGPU_PCI_SUBSYS_DEVICE_ID, pci_attr(self->bdf, "subsystem_device"));
+	EXPECT_EQ(MGPU_PCI_CLASS_DISPLAY, pci_attr(self->bdf, "class"));
+	EXPECT_EQ(MGPU_PCI_REVISION, pci_attr(self->bdf, "revision"));
+}
+
+/* BAR0 is the VRAM: its size, a 32-bit prefetchable memory BAR, and the only BAR. */
+TEST_F(vgpu, bar0_resource)
+{
+	struct bar_res res;
+	uint32_t cfg;
+	int bar;
+
+	ASSERT_EQ(0, read_bar_res(self->bdf, MGPU_BAR_VRAM, &res));
+	ASSERT_NE(0, res.start) TH_LOG("the guest's firmware did not assign BAR0");
+	EXPECT_EQ(self->size, res.end - res.start + 1);
+	EXPECT_EQ(RES_MEM | RES_PREFETCH, res.flags & (RES_MEM | RES_PREFETCH | RES_MEM_64));
+	cfg = cfg_read32(self->bdf, PCI_BASE_ADDRESS_0);
+	EXPECT_EQ(res.start | PCI_BASE_ADDRESS_MEM_PREFETCH, cfg);
+	for (bar = 1; bar < NR_STD_BARS; bar++) {
+		ASSERT_EQ(0, read_bar_res(self->bdf, bar, &res));
+		EXPECT_EQ(0, res.end) TH_LOG("unexpected BAR%d", bar);
+	}
+}
+
+/* Every page of BAR0 holds its own value: writes reach VRAM, not one aliased cell. */
+TEST_F_TIMEOUT(vgpu, bar0_pattern, 180)
+{
+	uint32_t seed = (uint32_t)time(NULL) ^ (uint32_t)getpid() << 16;
+
+	fill(self->bar, self->size, seed);
+	EXPECT_EQ(0, verify(_metadata, self->bar, self->size, seed));
+	fill(self->bar, self->size, ~seed);
+	EXPECT_EQ(0, verify(_metadata, self->bar, self->size, ~seed));
+}
+
+/* Byte, word, dword and qword accesses see one little-endian VRAM. */
+TEST_F(vgpu, bar0_widths)
+{
+	size_t mid = self->size / 2;
+	void *bar = self->bar;
+
+	bar_write64(bar, mid, 0);
+	bar_write8(bar, mid, 0x11);
+	bar_write8(bar, mid + 1, 0x22);
+	bar_write8(bar, mid + 2, 0x33);
+	bar_write8(bar, mid + 3, 0x44);
+	EXPECT_EQ(0x44332211u, bar_read32(bar, mid));
+	bar_write16(bar, mid + 4, 0x6655);
+	bar_write16(bar, mid + 6, 0x8877);
+	EXPECT_EQ(0x8877665544332211ull, bar_read64(bar, mid));
+	bar_write64(bar, mid, 0x0123456789abcdefull);
+	EXPECT_EQ(0x89abcdefu, bar_read32(bar, mid));
+	EXPECT_EQ(0x01234567u, bar_read32(bar, mid + 4));
+	EXPECT_EQ(0xcdef, bar_read16(bar, mid));
+	EXPECT_EQ(0x23, bar_read8(bar, mid + 6));
+}
+
+/*
+ * A function reset from the guest reaches the vGPU (QEMU turns it into
+ * VFIO_DEVICE_RESET); VRAM keeps its contents across it, as the driver documents,
+ * and BAR0 decodes again once the guest restores config space.
+ */
+TEST_F_TIMEOUT(vgpu, reset_keeps_vram, 120)
+{
+	uint32_t seed = (uint32_t)time(NULL) * 2654435761u;
+	int fd;
+
+	fd = pci_open(self->bdf, "reset", O_WRONLY);
+	if (fd < 0)
+		SKIP(return, "the guest has no reset method for %s", self->bdf);
+	close(fd);
+	fill(self->bar, self->size, seed);
+	ASSERT_EQ(0, pci_attr_write(self->bdf, "reset", "1"));
+	EXPECT_TRUE(cfg_read32(self->bdf, PCI_COMMAND) & PCI_COMMAND_MEMORY);
+	EXPECT_EQ(0, verify(_metadata, self->bar, self->size, seed));
+}
+
+TEST_HARNESS_MAIN
