@@ -7,7 +7,7 @@
 
 #include <linux/module.h>
 #include <linux/mdev.h>
-#include <uapi/linux/mgpu.h>
+#include <linux/mgpu.h>
 
 #include "compat.h"
 #include "vgpu.h"

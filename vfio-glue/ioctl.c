@@ -6,7 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/uaccess.h>
-#include <uapi/linux/mgpu.h>
+#include <linux/mgpu.h>
 
 #include "vgpu.h"
 
