@@ -7,6 +7,8 @@
 #ifndef MGPU_COMPAT_H
 #define MGPU_COMPAT_H
 
+#include <linux/eventfd.h>
+#include <linux/mm.h>
 #include <linux/vfio.h>
 
 /* 6.1: ->release() frees the vfio_device itself; later kernels free it in the core. */
@@ -27,5 +29,25 @@ static inline void mgpu_compat_free_vdev(struct vfio_device *vdev)
 #else
 #define MGPU_VFIO_IOMMUFD_OPS
 #endif
+
+/* vm_flags became write-protected behind vm_flags_set() in 6.3. */
+static inline void mgpu_compat_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#ifdef MGPU_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+/* eventfd_signal() lost its count argument in 6.8. */
+static inline void mgpu_compat_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef MGPU_NEED_EVENTFD_COUNT
+	eventfd_signal(ctx, 1);
+#else
+	eventfd_signal(ctx);
+#endif
+}
 
 #endif /* MGPU_COMPAT_H */

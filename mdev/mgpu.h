@@ -16,6 +16,7 @@
 #include <linux/vfio.h>
 
 #include "cfgspace.h"
+#include "vram.h"
 
 #define MGPU_DRIVER_NAME	"mgpu"
 #define MGPU_MIN_TYPE_VRAM	(8ULL << 20)
@@ -27,14 +28,22 @@ struct mgpu_vgpu;
 /**
  * struct mgpu_backend_ops - what a GPU backend provides to the mgpu core
  * @name: short backend name, shown in logs and sysfs
- * @vram_alloc: give @vgpu a zeroed VRAM partition of vgpu->vram_size bytes in
- *	vgpu->vram; return 0 or -errno
- * @vram_free: scrub and release the partition of @vgpu
+ * @vram_read: copy @len bytes at GPU VRAM offset @off into @buf
+ * @vram_write: copy @len bytes from @buf to GPU VRAM offset @off
+ * @vram_clear: zero @len bytes at GPU VRAM offset @off
+ * @vram_pfn: the page frame of the VRAM page at offset @off, for passthrough mmap
+ * @vram_wc: map VRAM write-combined (device memory) rather than cached (host memory)
+ *
+ * Offsets are in the GPU's VRAM; the core has translated and bounds-checked them, and
+ * an access never crosses a chunk (MGPU_CHUNK_SIZE) boundary.
  */
 struct mgpu_backend_ops {
 	const char *name;
-	int (*vram_alloc)(struct mgpu_vgpu *vgpu);
-	void (*vram_free)(struct mgpu_vgpu *vgpu);
+	void (*vram_read)(struct mgpu_parent *parent, u64 off, void *buf, size_t len);
+	void (*vram_write)(struct mgpu_parent *parent, u64 off, const void *buf, size_t len);
+	void (*vram_clear)(struct mgpu_parent *parent, u64 off, size_t len);
+	unsigned long (*vram_pfn)(struct mgpu_parent *parent, u64 off);
+	bool vram_wc;
 };
 
 /**
@@ -60,8 +69,8 @@ struct mgpu_type {
  * @ops: the backend
  * @backend_data: the backend's private state
  * @vram_size: VRAM that vGPUs may be given, in bytes
- * @lock: guards @vram_used and @nr_vgpus
- * @vram_used: VRAM given to live vGPUs
+ * @lock: guards @pool and @nr_vgpus
+ * @pool: which VRAM chunks live vGPUs own
  * @nr_vgpus: live vGPUs
  * @nr_types: entries in @types and @type_ptrs
  * @types: the types, largest first
@@ -73,9 +82,9 @@ struct mgpu_parent {
 	const struct mgpu_backend_ops *ops;
 	void *backend_data;
 	u64 vram_size;
-	/* guards vram_used and nr_vgpus */
+	/* guards pool and nr_vgpus */
 	struct mutex lock;
-	u64 vram_used;
+	struct mgpu_vram_pool pool;
 	unsigned int nr_vgpus;
 	unsigned int nr_types;
 	struct mgpu_type types[MGPU_MAX_TYPES];
@@ -89,8 +98,12 @@ struct mgpu_parent {
  * @type: its type
  * @lock: guards @cfg and the emulated registers
  * @cfg: emulated PCI config space
- * @vram: the VRAM partition, mapped in the kernel
- * @vram_size: bytes of @vram
+ * @vram_size: bytes of VRAM in the partition
+ * @nr_chunks: chunks in the partition
+ * @chunks: the partition's translation table (partition chunk -> GPU chunk)
+ * @trapped_reads: read() calls on any region (the trapped slow path)
+ * @trapped_writes: write() calls on any region
+ * @vram_faults: pages of VRAM mapped for passthrough
  */
 struct mgpu_vgpu {
 	struct vfio_device vdev;
@@ -99,16 +112,21 @@ struct mgpu_vgpu {
 	/* guards cfg and the emulated registers */
 	struct mutex lock;
 	struct mgpu_cfg cfg;
-	void *vram;
 	u64 vram_size;
+	u32 nr_chunks;
+	u32 *chunks;
+	atomic64_t trapped_reads;
+	atomic64_t trapped_writes;
+	atomic64_t vram_faults;
 };
 
 extern struct mdev_driver mgpu_mdev_driver;
 
 int mgpu_parent_register(struct mgpu_parent *parent);
 void mgpu_parent_unregister(struct mgpu_parent *parent);
-int mgpu_parent_reserve(struct mgpu_parent *parent, u64 vram);
-void mgpu_parent_release(struct mgpu_parent *parent, u64 vram);
+u64 mgpu_parent_free_vram(struct mgpu_parent *parent);
+int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks);
+void mgpu_parent_free_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks);
 
 void mgpu_types_init(struct mgpu_parent *parent);
 unsigned int mgpu_type_available(struct mdev_type *mtype);

@@ -22,6 +22,8 @@ int mgpu_parent_register(struct mgpu_parent *parent)
 	int ret;
 
 	mutex_init(&parent->lock);
+	mgpu_vram_pool_init(&parent->pool, parent->vram_size);
+	parent->vram_size = (u64)parent->pool.nr_chunks << MGPU_CHUNK_SHIFT;
 	mgpu_types_init(parent);
 	if (!parent->nr_types) {
 		dev_err(parent->dev, "VRAM of %llu bytes is below the smallest type (%llu)\n",
@@ -47,40 +49,74 @@ int mgpu_parent_register(struct mgpu_parent *parent)
 void mgpu_parent_unregister(struct mgpu_parent *parent)
 {
 	mdev_unregister_parent(&parent->mdev);
-	WARN_ON(parent->vram_used || parent->nr_vgpus);
+	WARN_ON(parent->pool.nr_free != parent->pool.nr_chunks || parent->nr_vgpus);
 }
 
 /**
- * mgpu_parent_reserve - account VRAM for a new vGPU
+ * mgpu_parent_free_vram - VRAM not given to any vGPU
  * @parent: the GPU
- * @vram: bytes wanted
  *
- * Return: 0, or -ENOSPC when the GPU has less free VRAM than @vram.
+ * Return: free bytes.
  */
-int mgpu_parent_reserve(struct mgpu_parent *parent, u64 vram)
+u64 mgpu_parent_free_vram(struct mgpu_parent *parent)
 {
-	int ret = 0;
+	u64 free;
 
 	mutex_lock(&parent->lock);
-	if (parent->vram_size - parent->vram_used < vram) {
-		ret = -ENOSPC;
-	} else {
-		parent->vram_used += vram;
-		parent->nr_vgpus++;
-	}
+	free = (u64)parent->pool.nr_free << MGPU_CHUNK_SHIFT;
 	mutex_unlock(&parent->lock);
+	return free;
+}
+
+static void clear_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		parent->ops->vram_clear(parent, (u64)chunks[i] << MGPU_CHUNK_SHIFT,
+					MGPU_CHUNK_SIZE);
+		cond_resched();
+	}
+}
+
+/**
+ * mgpu_parent_alloc_vram - give a new vGPU a scrubbed VRAM partition
+ * @parent: the GPU
+ * @nr: chunks wanted
+ * @chunks: filled with the partition's translation table
+ *
+ * The chunks are zeroed before this returns: no tenant reads another's data.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -ENOSPC when the GPU has fewer than @nr free chunks.
+ */
+int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks)
+{
+	int ret;
+
+	mutex_lock(&parent->lock);
+	ret = mgpu_vram_alloc(&parent->pool, nr, chunks);
+	if (!ret)
+		parent->nr_vgpus++;
+	mutex_unlock(&parent->lock);
+	if (!ret)
+		clear_chunks(parent, nr, chunks);
 	return ret;
 }
 
 /**
- * mgpu_parent_release - return a vGPU's VRAM to its GPU
+ * mgpu_parent_free_chunks - scrub a vGPU's partition and return it to the GPU
  * @parent: the GPU
- * @vram: bytes given back, as reserved
+ * @nr: chunks in the partition
+ * @chunks: its translation table
+ *
+ * Context: process context; may sleep.
  */
-void mgpu_parent_release(struct mgpu_parent *parent, u64 vram)
+void mgpu_parent_free_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks)
 {
+	clear_chunks(parent, nr, chunks);
 	mutex_lock(&parent->lock);
-	parent->vram_used -= vram;
+	mgpu_vram_free(&parent->pool, nr, chunks);
 	parent->nr_vgpus--;
 	mutex_unlock(&parent->lock);
 }

@@ -16,25 +16,42 @@
 
 static struct platform_device *soft_pdevs[MGPU_SOFT_MAX];
 static unsigned int soft_count;
-static u64 soft_vram;
+static u64 soft_vram_size;
 
-static int soft_vram_alloc(struct mgpu_vgpu *vgpu)
+/* The software GPU's VRAM: host memory, allocated (zeroed) with the GPU. */
+static void *soft_vram(struct mgpu_parent *parent)
 {
-	/* vmalloc_user() zeroes: a vGPU never sees what a previous tenant left. */
-	vgpu->vram = vmalloc_user(vgpu->vram_size);
-	return vgpu->vram ? 0 : -ENOMEM;
+	return parent->backend_data;
 }
 
-static void soft_vram_free(struct mgpu_vgpu *vgpu)
+static void soft_vram_read(struct mgpu_parent *parent, u64 off, void *buf, size_t len)
 {
-	vfree(vgpu->vram);
-	vgpu->vram = NULL;
+	memcpy(buf, soft_vram(parent) + off, len);
+}
+
+static void soft_vram_write(struct mgpu_parent *parent, u64 off, const void *buf,
+			    size_t len)
+{
+	memcpy(soft_vram(parent) + off, buf, len);
+}
+
+static void soft_vram_clear(struct mgpu_parent *parent, u64 off, size_t len)
+{
+	memset(soft_vram(parent) + off, 0, len);
+}
+
+static unsigned long soft_vram_pfn(struct mgpu_parent *parent, u64 off)
+{
+	return vmalloc_to_pfn(soft_vram(parent) + off);
 }
 
 static const struct mgpu_backend_ops soft_ops = {
 	.name = "soft",
-	.vram_alloc = soft_vram_alloc,
-	.vram_free = soft_vram_free,
+	.vram_read = soft_vram_read,
+	.vram_write = soft_vram_write,
+	.vram_clear = soft_vram_clear,
+	.vram_pfn = soft_vram_pfn,
+	.vram_wc = false,
 };
 
 static int soft_probe(struct platform_device *pdev)
@@ -47,14 +64,25 @@ static int soft_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	parent->dev = &pdev->dev;
 	parent->ops = &soft_ops;
-	parent->vram_size = soft_vram;
-	ret = mgpu_parent_register(parent);
-	if (ret) {
-		kfree(parent);
-		return ret;
+	parent->vram_size = soft_vram_size;
+	parent->backend_data = vmalloc_user(soft_vram_size);
+	if (!parent->backend_data) {
+		dev_err(&pdev->dev, "cannot allocate %llu MiB of host memory as VRAM\n",
+			soft_vram_size >> 20);
+		ret = -ENOMEM;
+		goto err_free_parent;
 	}
+	ret = mgpu_parent_register(parent);
+	if (ret)
+		goto err_free_vram;
 	platform_set_drvdata(pdev, parent);
 	return 0;
+
+err_free_vram:
+	vfree(parent->backend_data);
+err_free_parent:
+	kfree(parent);
+	return ret;
 }
 
 /* Called for each software GPU at unload, before its platform device goes. */
@@ -66,6 +94,7 @@ static void soft_remove(struct platform_device *pdev)
 		return;
 	mgpu_parent_unregister(parent);
 	platform_set_drvdata(pdev, NULL);
+	vfree(parent->backend_data);
 	kfree(parent);
 }
 
@@ -106,7 +135,7 @@ int mgpu_soft_init(unsigned int count, unsigned int vram_mb)
 		       count, MGPU_SOFT_MAX);
 		return -EINVAL;
 	}
-	soft_vram = (u64)vram_mb << 20;
+	soft_vram_size = (u64)vram_mb << 20;
 	ret = platform_driver_register(&soft_driver);
 	if (ret)
 		return ret;

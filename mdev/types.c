@@ -52,13 +52,7 @@ void mgpu_types_init(struct mgpu_parent *parent)
 unsigned int mgpu_type_available(struct mdev_type *mtype)
 {
 	struct mgpu_type *t = to_mgpu_type(mtype);
-	struct mgpu_parent *parent = t->parent;
-	u64 free;
-
-	mutex_lock(&parent->lock);
-	free = parent->vram_size - parent->vram_used;
-	mutex_unlock(&parent->lock);
-	return div64_u64(free, t->vram_size);
+	return div64_u64(mgpu_parent_free_vram(t->parent), t->vram_size);
 }
 
 /**

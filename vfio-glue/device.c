@@ -7,6 +7,7 @@
 
 #include <linux/module.h>
 #include <linux/mdev.h>
+#include <linux/slab.h>
 #include <linux/mgpu.h>
 
 #include "compat.h"
@@ -36,27 +37,25 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 	struct mgpu_parent *parent = type->parent;
 	int ret;
 
-	ret = mgpu_parent_reserve(parent, type->vram_size);
-	if (ret) {
-		dev_err(vdev->dev, "no room for a %s vGPU: %llu MiB of VRAM free\n",
-			type->name, (parent->vram_size - parent->vram_used) >> 20);
-		return ret;
-	}
 	vgpu->parent = parent;
 	vgpu->type = type;
 	vgpu->vram_size = type->vram_size;
-	mutex_init(&vgpu->lock);
-	ret = parent->ops->vram_alloc(vgpu);
+	vgpu->nr_chunks = type->vram_size >> MGPU_CHUNK_SHIFT;
+	vgpu->chunks = kcalloc(vgpu->nr_chunks, sizeof(*vgpu->chunks), GFP_KERNEL);
+	if (!vgpu->chunks)
+		return -ENOMEM;
+	ret = mgpu_parent_alloc_vram(parent, vgpu->nr_chunks, vgpu->chunks);
 	if (ret) {
-		dev_err(vdev->dev, "%s backend cannot allocate %llu MiB of VRAM: %d\n",
-			parent->ops->name, vgpu->vram_size >> 20, ret);
-		goto err_release;
+		dev_err(vdev->dev, "no room for a %s vGPU: %llu MiB of VRAM free\n",
+			type->name, mgpu_parent_free_vram(parent) >> 20);
+		goto err_free_chunks;
 	}
+	mutex_init(&vgpu->lock);
 	vgpu_init_cfg(vgpu);
 	return 0;
 
-err_release:
-	mgpu_parent_release(parent, type->vram_size);
+err_free_chunks:
+	kfree(vgpu->chunks);
 	return ret;
 }
 
@@ -64,8 +63,8 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 {
 	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
 
-	vgpu->parent->ops->vram_free(vgpu);
-	mgpu_parent_release(vgpu->parent, vgpu->type->vram_size);
+	mgpu_parent_free_chunks(vgpu->parent, vgpu->nr_chunks, vgpu->chunks);
+	kfree(vgpu->chunks);
 	mutex_destroy(&vgpu->lock);
 	mgpu_compat_free_vdev(vdev);
 }
@@ -77,6 +76,7 @@ static const struct vfio_device_ops mgpu_vfio_ops = {
 	.read = mgpu_vgpu_read,
 	.write = mgpu_vgpu_write,
 	.ioctl = mgpu_vgpu_ioctl,
+	.mmap = mgpu_vgpu_mmap,
 	MGPU_VFIO_IOMMUFD_OPS
 };
 

@@ -5,12 +5,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/mgpu.h>
 
 #include "vgpu.h"
 
-#define MGPU_REGION_OFFSET(index)	((u64)(index) << 40)
 
 static long get_device_info(unsigned long arg)
 {
@@ -27,31 +27,82 @@ static long get_device_info(unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/* BAR0 is mmap-able as a whole: one sparse area, which tells QEMU to map it. */
+static int add_sparse_mmap_cap(struct vfio_info_cap *caps, u64 size)
+{
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	size_t sz = struct_size(sparse, areas, 1);
+	int ret;
+
+	sparse = kzalloc(sz, GFP_KERNEL);
+	if (!sparse)
+		return -ENOMEM;
+	sparse->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+	sparse->header.version = 1;
+	sparse->nr_areas = 1;
+	sparse->areas[0].offset = 0;
+	sparse->areas[0].size = size;
+	ret = vfio_info_add_capability(caps, &sparse->header, sz);
+	kfree(sparse);
+	return ret;
+}
+
+static void fill_region_info(struct mgpu_vgpu *vgpu, struct vfio_region_info *info)
+{
+	info->offset = MGPU_REGION_OFFSET(info->index);
+	info->size = 0;
+	info->flags = 0;
+	info->cap_offset = 0;
+	switch (info->index) {
+	case VFIO_PCI_CONFIG_REGION_INDEX:
+		info->size = MGPU_CFG_SIZE;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
+		info->size = vgpu->vram_size;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			      VFIO_REGION_INFO_FLAG_MMAP;
+		break;
+	}
+}
+
+/* Append the capability chain after the info, or ask for a bigger buffer. */
+static int copy_caps(struct vfio_info_cap *caps, struct vfio_region_info *info,
+		     unsigned long arg)
+{
+	if (!caps->size)
+		return 0;
+	info->flags |= VFIO_REGION_INFO_FLAG_CAPS;
+	if (info->argsz < sizeof(*info) + caps->size) {
+		info->argsz = sizeof(*info) + caps->size;
+		return 0;
+	}
+	vfio_info_cap_shift(caps, sizeof(*info));
+	if (copy_to_user((void __user *)arg + sizeof(*info), caps->buf, caps->size))
+		return -EFAULT;
+	info->cap_offset = sizeof(*info);
+	return 0;
+}
+
 static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 {
+	struct vfio_info_cap caps = { .buf = NULL, .size = 0 };
 	struct vfio_region_info info;
 	unsigned long minsz = offsetofend(struct vfio_region_info, offset);
+	int ret = 0;
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz)
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
 		return -EINVAL;
-	if (info.index >= VFIO_PCI_NUM_REGIONS)
-		return -EINVAL;
-	info.offset = MGPU_REGION_OFFSET(info.index);
-	info.size = 0;
-	info.flags = 0;
-	switch (info.index) {
-	case VFIO_PCI_CONFIG_REGION_INDEX:
-		info.size = MGPU_CFG_SIZE;
-		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-		break;
-	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
-		info.size = vgpu->vram_size;
-		info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
-		break;
-	}
-	info.cap_offset = 0;
+	fill_region_info(vgpu, &info);
+	if (info.index == VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM)
+		ret = add_sparse_mmap_cap(&caps, vgpu->vram_size);
+	if (!ret)
+		ret = copy_caps(&caps, &info, arg);
+	kfree(caps.buf);
+	if (ret)
+		return ret;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 

@@ -5,14 +5,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/mgpu.h>
 
+#include "compat.h"
 #include "vgpu.h"
 
-#define MGPU_OFFSET_SHIFT	40
-#define MGPU_OFFSET_TO_INDEX(off)	((off) >> MGPU_OFFSET_SHIFT)
-#define MGPU_OFFSET_MASK	((1ULL << MGPU_OFFSET_SHIFT) - 1)
 
 /* The widest naturally aligned access (4, 2 or 1 bytes) at @off within @count. */
 static size_t access_width(u64 off, size_t count)
@@ -50,18 +50,43 @@ static ssize_t cfg_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
 	return done;
 }
 
+/* One piece of a trapped VRAM access: within a chunk and at most a page. */
+static size_t vram_piece(u64 off, size_t count)
+{
+	size_t to_chunk_end = MGPU_CHUNK_SIZE - (off & (MGPU_CHUNK_SIZE - 1));
+
+	return min3(count, to_chunk_end, (size_t)PAGE_SIZE);
+}
+
 static ssize_t vram_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
 		       u64 off, bool write)
 {
-	unsigned long left;
+	const struct mgpu_backend_ops *ops = vgpu->parent->ops;
+	size_t done = 0;
+	void *bounce;
 
 	if (off >= vgpu->vram_size || count > vgpu->vram_size - off)
 		return -EINVAL;
-	if (write)
-		left = copy_from_user(vgpu->vram + off, ubuf, count);
-	else
-		left = copy_to_user(ubuf, vgpu->vram + off, count);
-	return left ? -EFAULT : count;
+	bounce = kmalloc(min_t(size_t, count, PAGE_SIZE), GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	while (done < count) {
+		size_t len = vram_piece(off + done, count - done);
+		u64 gpu_off = mgpu_vram_translate(vgpu->chunks, off + done);
+
+		if (write) {
+			if (copy_from_user(bounce, ubuf + done, len))
+				break;
+			ops->vram_write(vgpu->parent, gpu_off, bounce, len);
+		} else {
+			ops->vram_read(vgpu->parent, gpu_off, bounce, len);
+			if (copy_to_user(ubuf + done, bounce, len))
+				break;
+		}
+		done += len;
+	}
+	kfree(bounce);
+	return done == count ? done : -EFAULT;
 }
 
 static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count,
@@ -72,18 +97,23 @@ static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 	u64 off = *ppos & MGPU_OFFSET_MASK;
 	ssize_t ret;
 
-	mutex_lock(&vgpu->lock);
+	if (write)
+		atomic64_inc(&vgpu->trapped_writes);
+	else
+		atomic64_inc(&vgpu->trapped_reads);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
+		mutex_lock(&vgpu->lock);
 		ret = cfg_rw(vgpu, ubuf, count, off, write);
+		mutex_unlock(&vgpu->lock);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
+		/* The translation table is fixed for the vGPU's life: no lock. */
 		ret = vram_rw(vgpu, ubuf, count, off, write);
 		break;
 	default:
 		ret = -EINVAL;
 	}
-	mutex_unlock(&vgpu->lock);
 	if (ret > 0)
 		*ppos += ret;
 	return ret;
@@ -117,4 +147,53 @@ ssize_t mgpu_vgpu_write(struct vfio_device *vdev, const char __user *buf,
 			size_t count, loff_t *ppos)
 {
 	return vgpu_rw(vdev, (char __user *)buf, count, ppos, true);
+}
+
+static vm_fault_t vram_fault(struct vm_fault *vmf)
+{
+	struct mgpu_vgpu *vgpu = vmf->vma->vm_private_data;
+	u64 off = (u64)(vmf->pgoff & MGPU_REGION_PGOFF_MASK) << PAGE_SHIFT;
+	unsigned long pfn;
+
+	if (off >= vgpu->vram_size)
+		return VM_FAULT_SIGBUS;
+	pfn = vgpu->parent->ops->vram_pfn(vgpu->parent, mgpu_vram_translate(vgpu->chunks, off));
+	atomic64_inc(&vgpu->vram_faults);
+	return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+}
+
+static const struct vm_operations_struct vram_vm_ops = {
+	.fault = vram_fault,
+};
+
+/**
+ * mgpu_vgpu_mmap - vfio_device_ops.mmap: pass a vGPU's VRAM (BAR0) through
+ * @vdev: the vGPU
+ * @vma: the mapping; its offset selects the region as in read()/write()
+ *
+ * Pages are inserted on fault through the partition's translation table, so only the
+ * vGPU's own chunks can ever be mapped. The mapping holds the device file open, so the
+ * chunks cannot be freed while it exists.
+ *
+ * Return: 0, or -EINVAL for another region, a private mapping or a range outside BAR0.
+ */
+int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
+{
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+	u64 index = vma->vm_pgoff >> (MGPU_OFFSET_SHIFT - PAGE_SHIFT);
+	u64 off = (u64)(vma->vm_pgoff & MGPU_REGION_PGOFF_MASK) << PAGE_SHIFT;
+	u64 len = vma->vm_end - vma->vm_start;
+
+	if (index != VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM)
+		return -EINVAL;
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	if (off >= vgpu->vram_size || len > vgpu->vram_size - off)
+		return -EINVAL;
+	mgpu_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	if (vgpu->parent->ops->vram_wc)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+	vma->vm_private_data = vgpu;
+	vma->vm_ops = &vram_vm_ops;
+	return 0;
 }

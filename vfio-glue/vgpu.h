@@ -7,6 +7,13 @@
 
 #include "mgpu.h"
 
+/* VFIO's region offsets: index << 40 | offset (as in vfio-pci). */
+#define MGPU_OFFSET_SHIFT		40
+#define MGPU_OFFSET_TO_INDEX(off)	((off) >> MGPU_OFFSET_SHIFT)
+#define MGPU_OFFSET_MASK		((1ULL << MGPU_OFFSET_SHIFT) - 1)
+#define MGPU_REGION_OFFSET(index)	((u64)(index) << MGPU_OFFSET_SHIFT)
+#define MGPU_REGION_PGOFF_MASK		((1UL << (MGPU_OFFSET_SHIFT - PAGE_SHIFT)) - 1)
+
 static inline struct mgpu_vgpu *to_vgpu(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct mgpu_vgpu, vdev);
@@ -16,6 +23,7 @@ ssize_t mgpu_vgpu_read(struct vfio_device *vdev, char __user *buf, size_t count,
 		       loff_t *ppos);
 ssize_t mgpu_vgpu_write(struct vfio_device *vdev, const char __user *buf,
 			size_t count, loff_t *ppos);
+int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
 long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
 void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/pci_regs.h>
 #include <linux/mgpu.h>
 
@@ -201,6 +202,102 @@ TEST_F(vgpu, scrub_and_isolation)
 	}
 	mgpu_close(&other);
 	free(buf);
+}
+
+/* BAR0 advertises mmap and one sparse area covering the whole VRAM (QEMU maps it). */
+TEST_F(vgpu, bar0_sparse_mmap_cap)
+{
+	union {
+		struct vfio_region_info info;
+		char buf[256];
+	} u = { .info = { .argsz = sizeof(struct vfio_region_info),
+			  .index = VFIO_PCI_BAR0_REGION_INDEX } };
+	struct vfio_region_info_cap_sparse_mmap *sparse;
+	struct vfio_info_cap_header *hdr;
+
+	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_GET_REGION_INFO, &u.info));
+	EXPECT_TRUE(u.info.flags & VFIO_REGION_INFO_FLAG_MMAP);
+	ASSERT_TRUE(u.info.flags & VFIO_REGION_INFO_FLAG_CAPS);
+	ASSERT_GT(u.info.argsz, sizeof(u.info));
+	ASSERT_LE(u.info.argsz, sizeof(u.buf));
+	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_GET_REGION_INFO, &u.info));
+	ASSERT_EQ(sizeof(u.info), u.info.cap_offset);
+	hdr = (void *)(u.buf + u.info.cap_offset);
+	EXPECT_EQ(VFIO_REGION_INFO_CAP_SPARSE_MMAP, hdr->id);
+	sparse = (void *)hdr;
+	ASSERT_EQ(1, sparse->nr_areas);
+	EXPECT_EQ(0, sparse->areas[0].offset);
+	EXPECT_EQ(VRAM, sparse->areas[0].size);
+}
+
+static void *map_bar0(struct mgpu_dev *d, off_t off, size_t len, int flags)
+{
+	struct vfio_region_info info;
+
+	if (mgpu_region_info(d, VFIO_PCI_BAR0_REGION_INDEX, &info))
+		return MAP_FAILED;
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, d->fd, info.offset + off);
+}
+
+/* Loads and stores through the mapping reach the same VRAM as the trapped path. */
+TEST_F(vgpu, bar0_mmap_passthrough)
+{
+	struct mgpu_dev *d = &self->dev;
+	volatile uint32_t *vram = map_bar0(d, 0, VRAM, MAP_SHARED);
+	uint32_t v, i;
+
+	ASSERT_NE(MAP_FAILED, (void *)vram);
+	for (i = 0; i < VRAM / 4; i += 1024 + 1)
+		vram[i] = i * 2654435761u;
+	for (i = 0; i < VRAM / 4; i += 1024 + 1) {
+		ASSERT_EQ(4, mgpu_region_read(d, 0, i * 4ULL, &v, 4));
+		ASSERT_EQ(i * 2654435761u, v);
+	}
+	v = 0xfeedface;
+	ASSERT_EQ(4, mgpu_region_write(d, 0, VRAM - 4, &v, 4));
+	EXPECT_EQ(0xfeedface, vram[VRAM / 4 - 1]);
+	munmap((void *)vram, VRAM);
+}
+
+/* Nothing outside the vGPU's own BAR0 can be mapped, and only shared mappings. */
+TEST_F(vgpu, bar0_mmap_limits)
+{
+	struct mgpu_dev *d = &self->dev;
+	struct vfio_region_info cfg;
+	void *p;
+
+	EXPECT_EQ(MAP_FAILED, map_bar0(d, 0, VRAM + 4096, MAP_SHARED));
+	EXPECT_EQ(MAP_FAILED, map_bar0(d, VRAM, 4096, MAP_SHARED));
+	EXPECT_EQ(MAP_FAILED, map_bar0(d, VRAM - 4096, 8192, MAP_SHARED));
+	EXPECT_EQ(MAP_FAILED, map_bar0(d, 0, 4096, MAP_PRIVATE));
+	ASSERT_EQ(0, mgpu_region_info(d, VFIO_PCI_CONFIG_REGION_INDEX, &cfg));
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, d->fd, cfg.offset));
+	p = map_bar0(d, VRAM - 4096, 4096, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, *(volatile uint32_t *)p);
+	munmap(p, 4096);
+}
+
+/* Two vGPUs' mappings are disjoint: a store through one is invisible to the other. */
+TEST_F(vgpu, bar0_mmap_isolation)
+{
+	struct mgpu_dev other;
+	volatile uint8_t *a, *b;
+	size_t i;
+
+	ASSERT_EQ(0, mgpu_create(&other, self->parent, TYPE));
+	ASSERT_EQ(0, mgpu_open(&other));
+	a = map_bar0(&self->dev, 0, VRAM, MAP_SHARED);
+	b = map_bar0(&other, 0, VRAM, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, (void *)a);
+	ASSERT_NE(MAP_FAILED, (void *)b);
+	for (i = 0; i < VRAM; i += 4096)
+		a[i] = 0x77;
+	for (i = 0; i < VRAM; i += 4096)
+		ASSERT_EQ(0, b[i]) TH_LOG("offset %zu", i);
+	munmap((void *)a, VRAM);
+	munmap((void *)b, VRAM);
+	mgpu_close(&other);
 }
 
 TEST_HARNESS_MAIN
