@@ -92,12 +92,29 @@ struct mgpu_parent {
 };
 
 /**
+ * struct mgpu_irq - a vGPU's interrupt state (under mgpu_vgpu.lock)
+ * @intx: the user's INTx eventfd, or NULL
+ * @msi: the user's MSI eventfd, or NULL
+ * @intx_masked: INTx delivered and not yet unmasked by the user
+ * @pending: the device's interrupt line (any enabled cause pending)
+ * @delivered: interrupts signalled to the user
+ */
+struct mgpu_irq {
+	struct eventfd_ctx *intx;
+	struct eventfd_ctx *msi;
+	bool intx_masked;
+	bool pending;
+	u64 delivered;
+};
+
+/**
  * struct mgpu_vgpu - one vGPU: a vfio_device on an mdev
  * @vdev: the VFIO core's device (must stay first for vfio_alloc_device)
  * @parent: the GPU it runs on
  * @type: its type
  * @lock: guards @cfg and the emulated registers
  * @cfg: emulated PCI config space
+ * @irq: interrupt state
  * @vram_size: bytes of VRAM in the partition
  * @nr_chunks: chunks in the partition
  * @chunks: the partition's translation table (partition chunk -> GPU chunk)
@@ -112,6 +129,7 @@ struct mgpu_vgpu {
 	/* guards cfg and the emulated registers */
 	struct mutex lock;
 	struct mgpu_cfg cfg;
+	struct mgpu_irq irq;
 	u64 vram_size;
 	u32 nr_chunks;
 	u32 *chunks;

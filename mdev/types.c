@@ -52,6 +52,7 @@ void mgpu_types_init(struct mgpu_parent *parent)
 unsigned int mgpu_type_available(struct mdev_type *mtype)
 {
 	struct mgpu_type *t = to_mgpu_type(mtype);
+
 	return div64_u64(mgpu_parent_free_vram(t->parent), t->vram_size);
 }
 

@@ -11,7 +11,7 @@
 #include "cfgspace.h"	/* u8..u64 in both worlds */
 
 #define MGPU_CHUNK_SHIFT	20
-#define MGPU_CHUNK_SIZE		(1ULL << MGPU_CHUNK_SHIFT)
+#define MGPU_CHUNK_SIZE		BIT_ULL(MGPU_CHUNK_SHIFT)
 #define MGPU_VRAM_MAX_CHUNKS	4096	/* 4 GiB of VRAM */
 
 /**

@@ -50,6 +50,26 @@ static void cfg_init_bars(struct mgpu_cfg *cfg, const struct mgpu_cfg_desc *desc
 	}
 }
 
+/* A 64-bit MSI capability without per-vector masking. */
+#define MGPU_MSI_CAP_SIZE	14
+
+/* One 64-bit MSI capability with a single vector: the only capability in the list. */
+static void cfg_init_msi(struct mgpu_cfg *cfg, unsigned int off)
+{
+	if (off < PCI_STD_HEADER_SIZEOF || off > MGPU_CFG_SIZE - MGPU_MSI_CAP_SIZE || off & 3)
+		return;
+	cfg->msi_offset = off;
+	put16(cfg->data, PCI_STATUS, PCI_STATUS_CAP_LIST);
+	cfg->data[PCI_CAPABILITY_LIST] = off;
+	cfg->data[off + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSI;
+	cfg->data[off + PCI_CAP_LIST_NEXT] = 0;
+	put16(cfg->data, off + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT);
+	put16(cfg->wmask, off + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE);
+	put32(cfg->wmask, off + PCI_MSI_ADDRESS_LO, 0xfffffffc);
+	put32(cfg->wmask, off + PCI_MSI_ADDRESS_HI, 0xffffffff);
+	put16(cfg->wmask, off + PCI_MSI_DATA_64, 0xffff);
+}
+
 /**
  * mgpu_cfg_init - build a power-on config space from a description
  * @cfg: the config space to fill
@@ -79,6 +99,7 @@ void mgpu_cfg_init(struct mgpu_cfg *cfg, const struct mgpu_cfg_desc *desc)
 	cfg->wmask[PCI_LATENCY_TIMER] = 0xff;
 	cfg->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	cfg_init_bars(cfg, desc);
+	cfg_init_msi(cfg, desc->msi_offset);
 	memcpy(cfg->reset, cfg->data, sizeof(cfg->reset));
 }
 
@@ -171,4 +192,17 @@ u32 mgpu_cfg_bar_addr(const struct mgpu_cfg *cfg, unsigned int bar)
 	if (bar >= MGPU_CFG_NR_BARS)
 		return 0;
 	return get32(cfg->data, PCI_BASE_ADDRESS_0 + 4 * bar) & PCI_BASE_ADDRESS_MEM_MASK;
+}
+
+/**
+ * mgpu_cfg_msi_enabled - whether the guest has enabled MSI in the capability
+ * @cfg: the config space
+ *
+ * Return: 1 if the MSI capability exists and is enabled, else 0.
+ */
+int mgpu_cfg_msi_enabled(const struct mgpu_cfg *cfg)
+{
+	if (!cfg->msi_offset)
+		return 0;
+	return cfg->data[cfg->msi_offset + PCI_MSI_FLAGS] & PCI_MSI_FLAGS_ENABLE;
 }

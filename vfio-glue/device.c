@@ -24,6 +24,8 @@ static void vgpu_init_cfg(struct mgpu_vgpu *vgpu)
 		.class = MGPU_PCI_CLASS_DISPLAY,
 		.bar_size[MGPU_BAR_VRAM] = vgpu->vram_size,
 		.bar_prefetch = BIT(MGPU_BAR_VRAM),
+		.irq_pin = 1,
+		.msi_offset = MGPU_CFG_MSI_OFFSET,
 	};
 
 	mgpu_cfg_init(&vgpu->cfg, &desc);
@@ -69,10 +71,21 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 	mgpu_compat_free_vdev(vdev);
 }
 
+/* The user's eventfds go with its last close. */
+static void vgpu_close_device(struct vfio_device *vdev)
+{
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+
+	mutex_lock(&vgpu->lock);
+	mgpu_vgpu_irq_release(vgpu);
+	mutex_unlock(&vgpu->lock);
+}
+
 static const struct vfio_device_ops mgpu_vfio_ops = {
 	.name = "mgpu",
 	.init = vgpu_init_dev,
 	.release = vgpu_release_dev,
+	.close_device = vgpu_close_device,
 	.read = mgpu_vgpu_read,
 	.write = mgpu_vgpu_write,
 	.ioctl = mgpu_vgpu_ioctl,

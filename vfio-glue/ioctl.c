@@ -11,7 +11,6 @@
 
 #include "vgpu.h"
 
-
 static long get_device_info(unsigned long arg)
 {
 	struct vfio_device_info info;
@@ -106,51 +105,19 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-static long get_irq_info(unsigned long arg)
-{
-	struct vfio_irq_info info;
-	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
-
-	if (copy_from_user(&info, (void __user *)arg, minsz))
-		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
-		return -EINVAL;
-	/* AER and device requests are PCIe/hot-unplug features a vGPU lacks (QEMU
-	 * treats -EINVAL here as "not supported" and stays quiet).
-	 */
-	if (info.index == VFIO_PCI_ERR_IRQ_INDEX || info.index == VFIO_PCI_REQ_IRQ_INDEX)
-		return -EINVAL;
-	/* No interrupt sources yet: INTx, MSI and MSI-X exist and have no vectors. */
-	info.flags = VFIO_IRQ_INFO_EVENTFD;
-	info.count = 0;
-	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
-}
-
-static long set_irqs(unsigned long arg)
-{
-	struct vfio_irq_set hdr;
-	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
-
-	if (copy_from_user(&hdr, (void __user *)arg, minsz))
-		return -EFAULT;
-	if (hdr.argsz < minsz || hdr.index >= VFIO_PCI_NUM_IRQS)
-		return -EINVAL;
-	/* Tearing down nothing is fine; anything else asks for a vector we lack. */
-	if (hdr.count == 0 && (hdr.flags & VFIO_IRQ_SET_ACTION_TRIGGER))
-		return 0;
-	return -EINVAL;
-}
-
 /**
  * mgpu_vgpu_reset - return a vGPU to its power-on state
  * @vgpu: the vGPU
  *
- * VRAM keeps its contents, as on real hardware; registers and config space reset.
+ * VRAM keeps its contents, as on real hardware; registers and config space reset,
+ * and the interrupt line drops. The user's eventfds stay installed.
  */
 void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu)
 {
 	mutex_lock(&vgpu->lock);
 	mgpu_cfg_reset(&vgpu->cfg);
+	vgpu->irq.intx_masked = false;
+	vgpu->irq.pending = false;
 	mutex_unlock(&vgpu->lock);
 }
 
@@ -172,9 +139,9 @@ long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 	case VFIO_DEVICE_GET_REGION_INFO:
 		return get_region_info(vgpu, arg);
 	case VFIO_DEVICE_GET_IRQ_INFO:
-		return get_irq_info(arg);
+		return mgpu_vgpu_get_irq_info(arg);
 	case VFIO_DEVICE_SET_IRQS:
-		return set_irqs(arg);
+		return mgpu_vgpu_set_irqs(vgpu, arg);
 	case VFIO_DEVICE_RESET:
 		mgpu_vgpu_reset(vgpu);
 		return 0;

@@ -13,7 +13,6 @@
 #include "compat.h"
 #include "vgpu.h"
 
-
 /* The widest naturally aligned access (4, 2 or 1 bytes) at @off within @count. */
 static size_t access_width(u64 off, size_t count)
 {

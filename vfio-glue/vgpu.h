@@ -26,5 +26,9 @@ ssize_t mgpu_vgpu_write(struct vfio_device *vdev, const char __user *buf,
 int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
 long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
 void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu);
+long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg);
+long mgpu_vgpu_get_irq_info(unsigned long arg);
+void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending);
+void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu);
 
 #endif /* MGPU_VGPU_H */

@@ -21,7 +21,7 @@ FIXTURE_SETUP(cfg)
 		.subsys_vendor = 0x1234, .subsys_device = 0x6d67,
 		.revision = 2, .class = 0x038000,
 		.bar_size = { [0] = 16 << 20, [2] = 4096 },
-		.bar_prefetch = 1, .irq_pin = 1,
+		.bar_prefetch = 1, .irq_pin = 1, .msi_offset = 0x60,
 	};
 
 	mgpu_cfg_init(&self->cfg, &d);
@@ -83,7 +83,7 @@ TEST_F(cfg, command_and_status)
 	self->cfg.data[PCI_STATUS + 1] = PCI_STATUS_DETECTED_PARITY >> 8 |
 					 PCI_STATUS_SIG_SYSTEM_ERROR >> 8;
 	EXPECT_EQ(0, wr(&self->cfg, PCI_STATUS, PCI_STATUS_SIG_SYSTEM_ERROR, 2));
-	EXPECT_EQ(PCI_STATUS_DETECTED_PARITY, rd(&self->cfg, PCI_STATUS, 2));
+	EXPECT_EQ(PCI_STATUS_DETECTED_PARITY | PCI_STATUS_CAP_LIST, rd(&self->cfg, PCI_STATUS, 2));
 }
 
 TEST_F(cfg, bounds_and_alignment)
@@ -128,6 +128,33 @@ TEST_F(cfg, random_writes_keep_readonly_bits)
 
 		ASSERT_EQ(before.data[i] & ro, self->cfg.data[i] & ro) TH_LOG("byte %u", i);
 	}
+}
+
+TEST_F(cfg, msi_capability)
+{
+	struct mgpu_cfg_desc none = { .vendor = 1, .msi_offset = 0x20 };
+	struct mgpu_cfg bad;
+
+	EXPECT_EQ(PCI_STATUS_CAP_LIST, rd(&self->cfg, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	EXPECT_EQ(0x60, rd(&self->cfg, PCI_CAPABILITY_LIST, 1));
+	EXPECT_EQ(PCI_CAP_ID_MSI, rd(&self->cfg, 0x60, 1));
+	EXPECT_EQ(0, rd(&self->cfg, 0x61, 1));
+	EXPECT_EQ(PCI_MSI_FLAGS_64BIT, rd(&self->cfg, 0x62, 2));
+	EXPECT_EQ(0, mgpu_cfg_msi_enabled(&self->cfg));
+	/* Only the enable bit is writable: one vector, 64-bit, no masking. */
+	EXPECT_EQ(0, wr(&self->cfg, 0x62, 0xffff, 2));
+	EXPECT_EQ(PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE, rd(&self->cfg, 0x62, 2));
+	EXPECT_EQ(1, mgpu_cfg_msi_enabled(&self->cfg));
+	EXPECT_EQ(0, wr(&self->cfg, 0x64, 0xfee00003, 4));
+	EXPECT_EQ(0xfee00000, rd(&self->cfg, 0x64, 4));
+	EXPECT_EQ(0, wr(&self->cfg, 0x6c, 0x12344321, 4));
+	EXPECT_EQ(0x4321, rd(&self->cfg, 0x6c, 4));
+	mgpu_cfg_reset(&self->cfg);
+	EXPECT_EQ(0, mgpu_cfg_msi_enabled(&self->cfg));
+	/* A capability inside the standard header is refused. */
+	mgpu_cfg_init(&bad, &none);
+	EXPECT_EQ(0, rd(&bad, PCI_CAPABILITY_LIST, 1));
+	EXPECT_EQ(0, mgpu_cfg_msi_enabled(&bad));
 }
 
 TEST_HARNESS_MAIN

@@ -9,7 +9,7 @@
 #include "kselftest_harness.h"
 #include "vram.h"
 
-#define MB (1ULL << 20)
+#define MB BIT_ULL(20)
 
 FIXTURE(pool) {
 	struct mgpu_vram_pool pool;

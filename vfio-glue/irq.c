@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mgpu: a vGPU's interrupts as VFIO presents them — INTx (level, automasked on
+ * delivery, unmasked by the user) and one MSI vector (edge), each an eventfd that the
+ * user (QEMU) installs with VFIO_DEVICE_SET_IRQS.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/eventfd.h>
+#include <linux/pci_regs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "vgpu.h"
+
+static void put_trigger(struct eventfd_ctx **ctx)
+{
+	if (*ctx)
+		eventfd_ctx_put(*ctx);
+	*ctx = NULL;
+}
+
+/* Install (fd >= 0) or remove (fd == -1) an eventfd. */
+static int set_trigger(struct eventfd_ctx **ctx, s32 fd)
+{
+	struct eventfd_ctx *new;
+
+	if (fd < -1)
+		return -EINVAL;
+	if (fd == -1) {
+		put_trigger(ctx);
+		return 0;
+	}
+	new = eventfd_ctx_fdget(fd);
+	if (IS_ERR(new))
+		return PTR_ERR(new);
+	put_trigger(ctx);
+	*ctx = new;
+	return 0;
+}
+
+static void deliver_intx(struct mgpu_vgpu *vgpu)
+{
+	struct mgpu_irq *irq = &vgpu->irq;
+
+	if (!irq->intx || irq->intx_masked || !irq->pending)
+		return;
+	if (mgpu_cfg_command(&vgpu->cfg) & PCI_COMMAND_INTX_DISABLE)
+		return;
+	irq->intx_masked = true;
+	irq->delivered++;
+	mgpu_compat_eventfd_signal(irq->intx);
+}
+
+/**
+ * mgpu_vgpu_irq_update - deliver a change of the vGPU's interrupt line
+ * @vgpu: the vGPU, with vgpu->lock held
+ * @pending: whether any enabled cause is pending now
+ *
+ * MSI fires on each rising edge; INTx is a level, delivered once and then masked until
+ * the user unmasks it (VFIO's automasking).
+ */
+void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending)
+{
+	struct mgpu_irq *irq = &vgpu->irq;
+	bool rising = pending && !irq->pending;
+
+	lockdep_assert_held(&vgpu->lock);
+	irq->pending = pending;
+	if (irq->msi && mgpu_cfg_msi_enabled(&vgpu->cfg)) {
+		if (rising) {
+			irq->delivered++;
+			mgpu_compat_eventfd_signal(irq->msi);
+		}
+		return;
+	}
+	deliver_intx(vgpu);
+}
+
+static int set_intx(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
+{
+	struct mgpu_irq *irq = &vgpu->irq;
+	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
+	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	bool on = type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data;
+
+	if (!hdr->count)	/* count 0 with DATA_NONE: tear down */
+		return action == VFIO_IRQ_SET_ACTION_TRIGGER ? set_trigger(&irq->intx, -1) : 0;
+	switch (action) {
+	case VFIO_IRQ_SET_ACTION_MASK:
+		if (on)
+			irq->intx_masked = true;
+		return 0;
+	case VFIO_IRQ_SET_ACTION_UNMASK:
+		if (on) {
+			irq->intx_masked = false;
+			deliver_intx(vgpu);
+		}
+		return 0;
+	}
+	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
+		return set_trigger(&irq->intx, *(s32 *)data);
+	if (on && irq->intx)	/* a loopback test of the trigger */
+		mgpu_compat_eventfd_signal(irq->intx);
+	return 0;
+}
+
+static int set_msi(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
+{
+	struct mgpu_irq *irq = &vgpu->irq;
+	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+
+	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER)
+		return -EINVAL;
+	if (!hdr->count)
+		return set_trigger(&irq->msi, -1);
+	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
+		return set_trigger(&irq->msi, *(s32 *)data);
+	if ((type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data) && irq->msi)
+		mgpu_compat_eventfd_signal(irq->msi);
+	return 0;
+}
+
+static int vgpu_irq_vectors(unsigned int index)
+{
+	return index == VFIO_PCI_INTX_IRQ_INDEX || index == VFIO_PCI_MSI_IRQ_INDEX ? 1 : 0;
+}
+
+/**
+ * mgpu_vgpu_set_irqs - VFIO_DEVICE_SET_IRQS
+ * @vgpu: the vGPU
+ * @arg: the user's struct vfio_irq_set and its data
+ *
+ * Return: 0 or -errno (-EINVAL for an index or action the vGPU lacks).
+ */
+long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_set, count);
+	struct vfio_irq_set hdr;
+	size_t data_size = 0;
+	void *data = NULL;
+	int ret;
+
+	if (copy_from_user(&hdr, (void __user *)arg, minsz))
+		return -EFAULT;
+	ret = vfio_set_irqs_validate_and_prepare(&hdr, vgpu_irq_vectors(hdr.index),
+						 VFIO_PCI_NUM_IRQS, &data_size);
+	if (ret)
+		return ret;
+	if (data_size) {
+		data = memdup_user((void __user *)(arg + minsz), data_size);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+	}
+	mutex_lock(&vgpu->lock);
+	if (hdr.index == VFIO_PCI_INTX_IRQ_INDEX)
+		ret = set_intx(vgpu, &hdr, data);
+	else if (hdr.index == VFIO_PCI_MSI_IRQ_INDEX)
+		ret = set_msi(vgpu, &hdr, data);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vgpu->lock);
+	kfree(data);
+	return ret;
+}
+
+/**
+ * mgpu_vgpu_get_irq_info - VFIO_DEVICE_GET_IRQ_INFO
+ * @arg: the user's struct vfio_irq_info
+ *
+ * Return: 0 or -errno; -EINVAL for AER and device-request indexes, which a vGPU lacks.
+ */
+long mgpu_vgpu_get_irq_info(unsigned long arg)
+{
+	unsigned long minsz = offsetofend(struct vfio_irq_info, count);
+	struct vfio_irq_info info;
+
+	if (copy_from_user(&info, (void __user *)arg, minsz))
+		return -EFAULT;
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+		return -EINVAL;
+	/* QEMU reads -EINVAL here as "not supported" and stays quiet. */
+	if (info.index == VFIO_PCI_ERR_IRQ_INDEX || info.index == VFIO_PCI_REQ_IRQ_INDEX)
+		return -EINVAL;
+	info.count = vgpu_irq_vectors(info.index);
+	info.flags = VFIO_IRQ_INFO_EVENTFD;
+	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
+		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
+	else
+		info.flags |= VFIO_IRQ_INFO_NORESIZE;
+	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
+}
+
+/**
+ * mgpu_vgpu_irq_release - drop the user's eventfds (close or reset)
+ * @vgpu: the vGPU, with vgpu->lock held
+ */
+void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu)
+{
+	lockdep_assert_held(&vgpu->lock);
+	put_trigger(&vgpu->irq.intx);
+	put_trigger(&vgpu->irq.msi);
+	vgpu->irq.intx_masked = false;
+	vgpu->irq.pending = false;
+}
