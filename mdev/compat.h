@@ -40,6 +40,15 @@ static inline void mgpu_compat_vm_flags_set(struct vm_area_struct *vma, vm_flags
 #endif
 }
 
+static inline void mgpu_compat_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#ifdef MGPU_HAVE_VM_FLAGS_SET
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
 /* eventfd_signal() lost its count argument in 6.8. */
 static inline void mgpu_compat_eventfd_signal(struct eventfd_ctx *ctx)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * mgpu: mediated GPU sharing. Module entry: registers the mdev driver, then the GPUs
- * (parents) that offer vGPUs through it.
+ * (parents) that offer vGPUs through it: software GPUs, then the PCI backend.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,8 +27,13 @@ static int __init mgpu_init(void)
 	ret = mgpu_soft_init(soft_gpus, soft_vram_mb);
 	if (ret)
 		goto err_unregister_driver;
+	ret = mgpu_pci_init();
+	if (ret)
+		goto err_soft_exit;
 	return 0;
 
+err_soft_exit:
+	mgpu_soft_exit();
 err_unregister_driver:
 	mdev_unregister_driver(&mgpu_mdev_driver);
 	return ret;
@@ -36,6 +41,7 @@ err_unregister_driver:
 
 static void __exit mgpu_exit(void)
 {
+	mgpu_pci_exit();
 	mgpu_soft_exit();
 	mdev_unregister_driver(&mgpu_mdev_driver);
 }

@@ -6,7 +6,10 @@
  * way the core touches the hardware. Each parent offers a family of types that slice its
  * VRAM; each vGPU is an mgpu_vgpu, one vfio_device on one mdev.
  *
- * Lock order: mgpu_parent.lock -> mgpu_vgpu.lock.
+ * Lock order: mgpu_parent.lock -> mgpu_vgpu.lock -> mgpu_parent.scanout_lock.
+ * mgpu_parent.scanout_lock nests inside mgpu_vgpu.lock because the register emulation
+ * reports mode changes (mgpu_scanout_notify()) with the vGPU's lock held; the parent's
+ * mgpu_scanout attribute takes the chosen vGPU's device lock, then its mgpu_vgpu.lock.
  */
 #ifndef MGPU_H
 #define MGPU_H
@@ -16,6 +19,7 @@
 #include <linux/vfio.h>
 
 #include "cfgspace.h"
+#include "mmio.h"
 #include "vram.h"
 
 #define MGPU_DRIVER_NAME	"mgpu"
@@ -26,6 +30,28 @@ struct mgpu_parent;
 struct mgpu_vgpu;
 
 /**
+ * struct mgpu_scanout - what a GPU's own display shows
+ * @enabled: show the framebuffer below; otherwise the host's own console state
+ * @width: visible pixels per line
+ * @height: visible lines
+ * @bpp: bits per pixel (8, 15, 16, 24 or 32)
+ * @stride: bytes per line
+ * @offset: byte offset of the first visible pixel in the GPU's VRAM
+ * @big_endian: framebuffer byte order
+ *
+ * When @enabled, @offset + @stride * @height lies within the GPU's VRAM.
+ */
+struct mgpu_scanout {
+	bool enabled;
+	u32 width;
+	u32 height;
+	u32 bpp;
+	u32 stride;
+	u64 offset;
+	bool big_endian;
+};
+
+/**
  * struct mgpu_backend_ops - what a GPU backend provides to the mgpu core
  * @name: short backend name, shown in logs and sysfs
  * @vram_read: copy @len bytes at GPU VRAM offset @off into @buf
@@ -33,6 +59,10 @@ struct mgpu_vgpu;
  * @vram_clear: zero @len bytes at GPU VRAM offset @off
  * @vram_pfn: the page frame of the VRAM page at offset @off, for passthrough mmap
  * @vram_wc: map VRAM write-combined (device memory) rather than cached (host memory)
+ * @scanout: optional: show @s on the GPU's own display; @s NULL or not enabled gives
+ *	the display back to the host's console state. Returns 0, or -errno when the
+ *	display cannot show @s (it then shows the host's console state).
+ *	Called with mgpu_parent.scanout_lock held.
  *
  * Offsets are in the GPU's VRAM; the core has translated and bounds-checked them, and
  * an access never crosses a chunk (MGPU_CHUNK_SIZE) boundary.
@@ -44,6 +74,7 @@ struct mgpu_backend_ops {
 	void (*vram_clear)(struct mgpu_parent *parent, u64 off, size_t len);
 	unsigned long (*vram_pfn)(struct mgpu_parent *parent, u64 off);
 	bool vram_wc;
+	int (*scanout)(struct mgpu_parent *parent, const struct mgpu_scanout *s);
 };
 
 /**
@@ -69,12 +100,19 @@ struct mgpu_type {
  * @ops: the backend
  * @backend_data: the backend's private state
  * @vram_size: VRAM that vGPUs may be given, in bytes
+ * @vram_clean: the backend hands over zeroed VRAM (else it is scrubbed before first use)
  * @lock: guards @pool and @nr_vgpus
  * @pool: which VRAM chunks live vGPUs own
  * @nr_vgpus: live vGPUs
  * @nr_types: entries in @types and @type_ptrs
  * @types: the types, largest first
  * @type_ptrs: @types as the mdev core wants them
+ * @scanout_lock: guards @scanout_vgpu, @scanout_uuid, @scanout_cur and @scanout_why
+ * @scanout_vgpu: the vGPU whose framebuffer the GPU's display shows, or NULL for the
+ *	host's console; cleared before that vGPU's VRAM is freed, so it is always live
+ * @scanout_uuid: the UUID of @scanout_vgpu
+ * @scanout_cur: what the backend was last told to show
+ * @scanout_why: why @scanout_vgpu's framebuffer is not shown (logged once), or NULL
  */
 struct mgpu_parent {
 	struct mdev_parent mdev;
@@ -82,6 +120,7 @@ struct mgpu_parent {
 	const struct mgpu_backend_ops *ops;
 	void *backend_data;
 	u64 vram_size;
+	bool vram_clean;
 	/* guards pool and nr_vgpus */
 	struct mutex lock;
 	struct mgpu_vram_pool pool;
@@ -89,6 +128,12 @@ struct mgpu_parent {
 	unsigned int nr_types;
 	struct mgpu_type types[MGPU_MAX_TYPES];
 	struct mdev_type *type_ptrs[MGPU_MAX_TYPES];
+	/* guards scanout_vgpu, scanout_uuid, scanout_cur, scanout_why; inside vgpu.lock */
+	struct mutex scanout_lock;
+	struct mgpu_vgpu *scanout_vgpu;
+	guid_t scanout_uuid;
+	struct mgpu_scanout scanout_cur;
+	const char *scanout_why;
 };
 
 /**
@@ -114,6 +159,7 @@ struct mgpu_irq {
  * @type: its type
  * @lock: guards @cfg and the emulated registers
  * @cfg: emulated PCI config space
+ * @mmio: emulated register window (BAR2)
  * @irq: interrupt state
  * @vram_size: bytes of VRAM in the partition
  * @nr_chunks: chunks in the partition
@@ -121,6 +167,11 @@ struct mgpu_irq {
  * @trapped_reads: read() calls on any region (the trapped slow path)
  * @trapped_writes: write() calls on any region
  * @vram_faults: pages of VRAM mapped for passthrough
+ * @shadow: the display region's shadow framebuffer (vram_size bytes), or NULL
+ * @plane_queries: display frames copied into @shadow
+ * @edid_blob: the EDID the user (QEMU) wrote into the EDID region
+ * @edid_size: bytes of @edid_blob in use
+ * @edid_link: VFIO_DEVICE_GFX_LINK_STATE_UP or _DOWN
  */
 struct mgpu_vgpu {
 	struct vfio_device vdev;
@@ -129,6 +180,7 @@ struct mgpu_vgpu {
 	/* guards cfg and the emulated registers */
 	struct mutex lock;
 	struct mgpu_cfg cfg;
+	struct mgpu_mmio mmio;
 	struct mgpu_irq irq;
 	u64 vram_size;
 	u32 nr_chunks;
@@ -136,6 +188,11 @@ struct mgpu_vgpu {
 	atomic64_t trapped_reads;
 	atomic64_t trapped_writes;
 	atomic64_t vram_faults;
+	void *shadow;
+	u64 plane_queries;
+	u8 edid_blob[MGPU_MMIO_EDID_SIZE];
+	u32 edid_size;
+	u32 edid_link;
 };
 
 extern struct mdev_driver mgpu_mdev_driver;
@@ -152,5 +209,13 @@ ssize_t mgpu_type_description(struct mdev_type *mtype, char *buf);
 
 int mgpu_soft_init(unsigned int count, unsigned int vram_mb);
 void mgpu_soft_exit(void);
+
+int mgpu_pci_init(void);
+void mgpu_pci_exit(void);
+
+int mgpu_scanout_register(struct mgpu_parent *parent);
+void mgpu_scanout_unregister(struct mgpu_parent *parent);
+void mgpu_scanout_notify(struct mgpu_vgpu *vgpu, const struct mgpu_mode *mode);
+void mgpu_scanout_vram_freed(struct mgpu_parent *parent, const u32 *chunks);
 
 #endif /* MGPU_H */

@@ -5,12 +5,14 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/slab.h>
 
 #include "mgpu.h"
 
 /**
  * mgpu_parent_register - offer a GPU's types to the mdev core
- * @parent: the GPU, with dev, ops and vram_size set
+ * @parent: the GPU, with dev, ops and vram_size set, and dev_get_drvdata(dev) == @parent
+ *	if the backend has a display (ops->scanout)
  *
  * The types are complete before the parent registers, so management tools that react
  * to the registration uevent see every type at once.
@@ -22,7 +24,7 @@ int mgpu_parent_register(struct mgpu_parent *parent)
 	int ret;
 
 	mutex_init(&parent->lock);
-	mgpu_vram_pool_init(&parent->pool, parent->vram_size);
+	mgpu_vram_pool_init(&parent->pool, parent->vram_size, parent->vram_clean);
 	parent->vram_size = (u64)parent->pool.nr_chunks << MGPU_CHUNK_SHIFT;
 	mgpu_types_init(parent);
 	if (!parent->nr_types) {
@@ -30,14 +32,19 @@ int mgpu_parent_register(struct mgpu_parent *parent)
 			parent->vram_size, MGPU_MIN_TYPE_VRAM);
 		return -EINVAL;
 	}
+	ret = mgpu_scanout_register(parent);
+	if (ret)
+		return ret;
 	ret = mdev_register_parent(&parent->mdev, parent->dev, &mgpu_mdev_driver,
 				   parent->type_ptrs, parent->nr_types);
-	if (ret)
+	if (ret) {
 		dev_err(parent->dev, "cannot register as mdev parent: %d\n", ret);
-	else
-		dev_info(parent->dev, "%s GPU, %llu MiB VRAM, %u types\n", parent->ops->name,
-			 parent->vram_size >> 20, parent->nr_types);
-	return ret;
+		mgpu_scanout_unregister(parent);
+		return ret;
+	}
+	dev_info(parent->dev, "%s GPU, %llu MiB VRAM, %u types\n", parent->ops->name,
+		 parent->vram_size >> 20, parent->nr_types);
+	return 0;
 }
 
 /**
@@ -48,6 +55,7 @@ int mgpu_parent_register(struct mgpu_parent *parent)
  */
 void mgpu_parent_unregister(struct mgpu_parent *parent)
 {
+	mgpu_scanout_unregister(parent);
 	mdev_unregister_parent(&parent->mdev);
 	WARN_ON(parent->pool.nr_free != parent->pool.nr_chunks || parent->nr_vgpus);
 }
@@ -68,11 +76,15 @@ u64 mgpu_parent_free_vram(struct mgpu_parent *parent)
 	return free;
 }
 
-static void clear_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks)
+/* Zero the chunks whose @dirty entry is set (all of them when @dirty is NULL). */
+static void clear_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks,
+			 const u8 *dirty)
 {
 	u32 i;
 
 	for (i = 0; i < nr; i++) {
+		if (dirty && !dirty[i])
+			continue;
 		parent->ops->vram_clear(parent, (u64)chunks[i] << MGPU_CHUNK_SHIFT,
 					MGPU_CHUNK_SIZE);
 		cond_resched();
@@ -85,22 +97,27 @@ static void clear_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks)
  * @nr: chunks wanted
  * @chunks: filled with the partition's translation table
  *
- * The chunks are zeroed before this returns: no tenant reads another's data.
+ * Every chunk is zero when this returns: scrubbed when its last tenant left, or now
+ * if it was never scrubbed. No tenant reads another's data.
  *
  * Context: process context; may sleep.
- * Return: 0, or -ENOSPC when the GPU has fewer than @nr free chunks.
+ * Return: 0, -ENOMEM, or -ENOSPC when the GPU has fewer than @nr free chunks.
  */
 int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks)
 {
+	u8 *dirty = kcalloc(nr, 1, GFP_KERNEL);
 	int ret;
 
+	if (!dirty)
+		return -ENOMEM;
 	mutex_lock(&parent->lock);
-	ret = mgpu_vram_alloc(&parent->pool, nr, chunks);
+	ret = mgpu_vram_alloc(&parent->pool, nr, chunks, dirty);
 	if (!ret)
 		parent->nr_vgpus++;
 	mutex_unlock(&parent->lock);
 	if (!ret)
-		clear_chunks(parent, nr, chunks);
+		clear_chunks(parent, nr, chunks, dirty);
+	kfree(dirty);
 	return ret;
 }
 
@@ -110,11 +127,14 @@ int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks)
  * @nr: chunks in the partition
  * @chunks: its translation table
  *
+ * If the GPU's display shows this vGPU, it goes back to the host console first.
+ *
  * Context: process context; may sleep.
  */
 void mgpu_parent_free_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks)
 {
-	clear_chunks(parent, nr, chunks);
+	mgpu_scanout_vram_freed(parent, chunks);
+	clear_chunks(parent, nr, chunks, NULL);
 	mutex_lock(&parent->lock);
 	mgpu_vram_free(&parent->pool, nr, chunks);
 	parent->nr_vgpus--;

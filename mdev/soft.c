@@ -65,6 +65,7 @@ static int soft_probe(struct platform_device *pdev)
 	parent->dev = &pdev->dev;
 	parent->ops = &soft_ops;
 	parent->vram_size = soft_vram_size;
+	parent->vram_clean = true;	/* vmalloc_user() zeroes */
 	parent->backend_data = vmalloc_user(soft_vram_size);
 	if (!parent->backend_data) {
 		dev_err(&pdev->dev, "cannot allocate %llu MiB of host memory as VRAM\n",

@@ -14,11 +14,19 @@
 #define MGPU_CHUNK_SIZE		BIT_ULL(MGPU_CHUNK_SHIFT)
 #define MGPU_VRAM_MAX_CHUNKS	4096	/* 4 GiB of VRAM */
 
+#define MGPU_CHUNK_FREE		0
+#define MGPU_CHUNK_USED		1
+#define MGPU_CHUNK_DIRTY	2
+
 /**
  * struct mgpu_vram_pool - the chunks of one GPU's VRAM
  * @nr_chunks: chunks in the pool
  * @nr_free: chunks not given to any vGPU
- * @used: one byte per chunk, non-zero while a vGPU owns it
+ * @used: one byte per chunk: MGPU_CHUNK_FREE, MGPU_CHUNK_DIRTY or MGPU_CHUNK_USED
+ *
+ * A chunk is scrubbed once between tenants: when its vGPU goes. DIRTY marks free
+ * chunks that were never scrubbed (a PCI GPU's VRAM holds whatever the host left), which
+ * the next owner must scrub before use.
  */
 struct mgpu_vram_pool {
 	u32 nr_chunks;
@@ -26,8 +34,8 @@ struct mgpu_vram_pool {
 	u8 used[MGPU_VRAM_MAX_CHUNKS];
 };
 
-void mgpu_vram_pool_init(struct mgpu_vram_pool *pool, u64 size);
-int mgpu_vram_alloc(struct mgpu_vram_pool *pool, u32 nr, u32 *chunks);
+void mgpu_vram_pool_init(struct mgpu_vram_pool *pool, u64 size, int clean);
+int mgpu_vram_alloc(struct mgpu_vram_pool *pool, u32 nr, u32 *chunks, u8 *dirty);
 void mgpu_vram_free(struct mgpu_vram_pool *pool, u32 nr, const u32 *chunks);
 
 /**

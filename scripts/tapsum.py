@@ -10,13 +10,14 @@ Exits 1 if anything failed.
 A run fails on: a 'not ok' line; a TAP stream without a plan, or with fewer results
 than its plan; a planned test that never reported; a test that timed out or exited
 non-zero without a failing line; a VM that timed out or died; any kernel-bug line
-(BUG:, WARNING:, Oops, general protection, KASAN) on a VM console.
+(BUG:, WARNING:, Oops, general protection, KASAN, a hung task) on a VM console.
 """
 import os
 import re
 import sys
 
-KERNEL_BUG = re.compile(r"BUG:|WARNING:|Oops|general protection|KASAN|Kernel panic")
+KERNEL_BUG = re.compile(r"BUG:|WARNING:|Oops|general protection|KASAN|Kernel panic|"
+                        r"INFO: task .* blocked for more than")
 RESULT = re.compile(r"^(not ok|ok)\s+(\d+)\s*-?\s*(.*?)\s*$")
 PLAN = re.compile(r"^1\.\.(\d+)")
 
@@ -68,8 +69,8 @@ def judge_tap(tally, label, path, status=None):
             tally.add("FAIL", full)
     if plan is None:
         tally.add("FAIL", label, "no TAP plan (the test crashed or never started)")
-    elif len(results) < plan:
-        tally.add("FAIL", label, f"{len(results)} of {plan} planned results")
+    elif len(results) != plan:
+        tally.add("FAIL", label, f"{len(results)} results for a plan of {plan}")
     if status is not None and status not in (0, 4) and tally.failed == failed_before:
         why = "timed out" if status in (124, 137) else f"exited with status {status}"
         tally.add("FAIL", label, why)

@@ -9,7 +9,8 @@ out=$MGPU_OUT
 top=$MGPU_TOP
 kver=$(uname -r)
 tiers=${MGPU_TIERS:-vm qemu guest}
-test_timeout=${MGPU_TEST_TIMEOUT:-600}
+export MGPU_TEST_TIMEOUT=${MGPU_TEST_TIMEOUT:-600}
+test_timeout=$MGPU_TEST_TIMEOUT
 ulimit -l unlimited
 ulimit -c 0
 cd "$top" || exit 1

@@ -4,6 +4,8 @@
 # the host's root shared read-only over 9p. The job's files land in the results folder.
 #
 # Usage: vm.sh --kver <release> --out <dir> [--timeout <s>] [--mem <MiB>] <job script>
+#   MGPU_VM_DEVICES: extra QEMU device arguments for the VM (word-split), e.g.
+#   "-device bochs-display,vgamem=64M" for a Bochs GPU the PCI backend can drive.
 #   <dir>/console.log  the VM's serial console     <dir>/job.log  the job's output
 #   <dir>/job.rc       the job's exit status        anything the job writes to /tmp/out
 # Exits with the job's status, 124 on timeout, 125 when the VM died without a status.
@@ -38,18 +40,20 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 {
 	echo "export MGPU_TOP=$MGPU_TOP MGPU_OUT=/tmp/out"
-	env | grep -E '^MGPU_[A-Z_]+=' | grep -v -E '^MGPU_(TOP|OUT)=' | sed 's/^/export /' || true
+	env | grep -E '^MGPU_[A-Z_]+=' | grep -v -E '^MGPU_(TOP|OUT|VM_DEVICES)=' | sed 's/^/export /' || true
 	cat "$job"
 } > "$out/job.sh"
 
+read -r -a devices <<< "${MGPU_VM_DEVICES:-}"
 rc=0
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -cpu max -smp 2 -m "$mem" -nodefaults -no-reboot -display none \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 rdinit=/init" \
-	-serial "file:$out/console.log" \
+	-serial "file:$out/console.log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-	-virtfs "local,path=$out,mount_tag=out,security_model=none" || rc=$?
+	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	${devices[@]+"${devices[@]}"} || rc=$?
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "vm.sh: the VM ($kver) did not finish within ${timeout}s" >&2
 	exit 124

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <linux/mdev.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/mgpu.h>
 
 #include "compat.h"
@@ -23,6 +24,7 @@ static void vgpu_init_cfg(struct mgpu_vgpu *vgpu)
 		.revision = MGPU_PCI_REVISION,
 		.class = MGPU_PCI_CLASS_DISPLAY,
 		.bar_size[MGPU_BAR_VRAM] = vgpu->vram_size,
+		.bar_size[MGPU_BAR_MMIO] = MGPU_MMIO_SIZE,
 		.bar_prefetch = BIT(MGPU_BAR_VRAM),
 		.irq_pin = 1,
 		.msi_offset = MGPU_CFG_MSI_OFFSET,
@@ -54,6 +56,8 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 	}
 	mutex_init(&vgpu->lock);
 	vgpu_init_cfg(vgpu);
+	mgpu_mmio_init(&vgpu->mmio, vgpu->vram_size);
+	vgpu->edid_link = VFIO_DEVICE_GFX_LINK_STATE_DOWN;
 	return 0;
 
 err_free_chunks:
@@ -65,6 +69,7 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 {
 	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
 
+	vfree(vgpu->shadow);
 	mgpu_parent_free_chunks(vgpu->parent, vgpu->nr_chunks, vgpu->chunks);
 	kfree(vgpu->chunks);
 	mutex_destroy(&vgpu->lock);

@@ -21,7 +21,7 @@ static long get_device_info(unsigned long arg)
 	if (info.argsz < minsz)
 		return -EINVAL;
 	info.flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
-	info.num_regions = VFIO_PCI_NUM_REGIONS;
+	info.num_regions = MGPU_NUM_REGIONS;
 	info.num_irqs = VFIO_PCI_NUM_IRQS;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
@@ -62,6 +62,18 @@ static void fill_region_info(struct mgpu_vgpu *vgpu, struct vfio_region_info *in
 		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
 			      VFIO_REGION_INFO_FLAG_MMAP;
 		break;
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_MMIO:
+		info->size = MGPU_MMIO_SIZE;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case MGPU_REGION_DISPLAY:
+		info->size = vgpu->vram_size;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_MMAP;
+		break;
+	case MGPU_REGION_EDID:
+		info->size = MGPU_EDID_REGION_SIZE;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
 	}
 }
 
@@ -92,11 +104,13 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 
 	if (copy_from_user(&info, (void __user *)arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+	if (info.argsz < minsz || info.index >= MGPU_NUM_REGIONS)
 		return -EINVAL;
 	fill_region_info(vgpu, &info);
 	if (info.index == VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM)
 		ret = add_sparse_mmap_cap(&caps, vgpu->vram_size);
+	else if (info.index == MGPU_REGION_EDID)
+		ret = mgpu_vgpu_edid_cap(&caps);
 	if (!ret)
 		ret = copy_caps(&caps, &info, arg);
 	kfree(caps.buf);
@@ -116,6 +130,7 @@ void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu)
 {
 	mutex_lock(&vgpu->lock);
 	mgpu_cfg_reset(&vgpu->cfg);
+	mgpu_mmio_reset(&vgpu->mmio);
 	vgpu->irq.intx_masked = false;
 	vgpu->irq.pending = false;
 	mutex_unlock(&vgpu->lock);
@@ -145,6 +160,8 @@ long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 	case VFIO_DEVICE_RESET:
 		mgpu_vgpu_reset(vgpu);
 		return 0;
+	case VFIO_DEVICE_QUERY_GFX_PLANE:
+		return mgpu_vgpu_query_gfx_plane(vgpu, arg);
 	}
 	return -ENOTTY;
 }

@@ -88,6 +88,63 @@ static ssize_t vram_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
 	return done == count ? done : -EFAULT;
 }
 
+/* A DISPI enable without NOCLEARMEM clears the visible framebuffer, as on Bochs. */
+static void clear_vram_locked(struct mgpu_vgpu *vgpu)
+{
+	const struct mgpu_backend_ops *ops = vgpu->parent->ops;
+	struct mgpu_mode mode;
+	u64 off, end;
+
+	vgpu->mmio.clear_vram = 0;
+	mgpu_mmio_mode(&vgpu->mmio, &mode);
+	if (!mode.stride)
+		return;
+	off = mode.offset;
+	end = min_t(u64, off + (u64)mode.stride * mode.height, vgpu->vram_size);
+	while (off < end) {
+		size_t len = min_t(u64, end - off,
+				   MGPU_CHUNK_SIZE - (off & (MGPU_CHUNK_SIZE - 1)));
+
+		ops->vram_clear(vgpu->parent, mgpu_vram_translate(vgpu->chunks, off), len);
+		off += len;
+	}
+}
+
+static ssize_t mmio_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
+		       u64 off, bool write)
+{
+	size_t done = 0;
+	u8 val[4];
+	int ret = 0;
+
+	mutex_lock(&vgpu->lock);
+	while (done < count) {
+		size_t len = access_width(off + done, count - done);
+
+		if (write) {
+			if (copy_from_user(val, ubuf + done, len)) {
+				ret = -EFAULT;
+				break;
+			}
+			ret = mgpu_mmio_write(&vgpu->mmio, off + done, val, len);
+		} else {
+			ret = mgpu_mmio_read(&vgpu->mmio, off + done, val, len);
+			if (!ret && copy_to_user(ubuf + done, val, len))
+				ret = -EFAULT;
+		}
+		if (ret)
+			break;
+		done += len;
+	}
+	if (write) {
+		if (vgpu->mmio.clear_vram)
+			clear_vram_locked(vgpu);
+		mgpu_vgpu_irq_update(vgpu, mgpu_mmio_irq_pending(&vgpu->mmio));
+	}
+	mutex_unlock(&vgpu->lock);
+	return done ? done : ret;
+}
+
 static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count,
 		       loff_t *ppos, bool write)
 {
@@ -109,6 +166,15 @@ static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
 		/* The translation table is fixed for the vGPU's life: no lock. */
 		ret = vram_rw(vgpu, ubuf, count, off, write);
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_MMIO:
+		ret = mmio_rw(vgpu, ubuf, count, off, write);
+		break;
+	case MGPU_REGION_DISPLAY:
+		ret = write ? -EINVAL : mgpu_vgpu_read_display(vgpu, ubuf, count, off);
+		break;
+	case MGPU_REGION_EDID:
+		ret = mgpu_vgpu_rw_edid(vgpu, ubuf, count, off, write);
 		break;
 	default:
 		ret = -EINVAL;
@@ -183,6 +249,8 @@ int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 	u64 off = (u64)(vma->vm_pgoff & MGPU_REGION_PGOFF_MASK) << PAGE_SHIFT;
 	u64 len = vma->vm_end - vma->vm_start;
 
+	if (index == MGPU_REGION_DISPLAY)
+		return mgpu_vgpu_mmap_display(vgpu, vma, off);
 	if (index != VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED))

@@ -14,6 +14,13 @@
 #define MGPU_REGION_OFFSET(index)	((u64)(index) << MGPU_OFFSET_SHIFT)
 #define MGPU_REGION_PGOFF_MASK		((1UL << (MGPU_OFFSET_SHIFT - PAGE_SHIFT)) - 1)
 
+/* Device-specific regions after the PCI ones: the display plane and the EDID. */
+#define MGPU_REGION_DISPLAY		(VFIO_PCI_NUM_REGIONS + 0)
+#define MGPU_REGION_EDID		(VFIO_PCI_NUM_REGIONS + 1)
+#define MGPU_NUM_REGIONS		(VFIO_PCI_NUM_REGIONS + 2)
+#define MGPU_EDID_REGION_SIZE		(sizeof(struct vfio_region_gfx_edid) + \
+					 MGPU_MMIO_EDID_SIZE)
+
 static inline struct mgpu_vgpu *to_vgpu(struct vfio_device *vdev)
 {
 	return container_of(vdev, struct mgpu_vgpu, vdev);
@@ -30,5 +37,13 @@ long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg);
 long mgpu_vgpu_get_irq_info(unsigned long arg);
 void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending);
 void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu);
+void mgpu_vgpu_vram_copy(struct mgpu_vgpu *vgpu, u64 off, void *dst, size_t len);
+long mgpu_vgpu_query_gfx_plane(struct mgpu_vgpu *vgpu, unsigned long arg);
+int mgpu_vgpu_mmap_display(struct mgpu_vgpu *vgpu, struct vm_area_struct *vma, u64 off);
+ssize_t mgpu_vgpu_read_display(struct mgpu_vgpu *vgpu, char __user *buf, size_t count,
+			       u64 off);
+ssize_t mgpu_vgpu_rw_edid(struct mgpu_vgpu *vgpu, char __user *buf, size_t count,
+			  u64 off, bool write);
+int mgpu_vgpu_edid_cap(struct vfio_info_cap *caps);
 
 #endif /* MGPU_VGPU_H */

@@ -6,6 +6,10 @@
  *
  *   MGPU_SYSFS           sysfs root (default /sys)
  *   MGPU_GUEST_VRAM_MIB  the vGPU type's VRAM size in MiB (default 16, mgpu-16M)
+ *   MGPU_SEED_IN         seed of the pattern the host left in VRAM before the boot
+ *   MGPU_SEED_OUT        seed of the pattern to leave in VRAM for the host to check
+ * run-nested.sh passes the seeds on the guest's kernel command line, which hands them
+ * to /init's environment; the handoff offsets and pattern are shared with it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -30,6 +34,7 @@
 #define PAGE_4K		4096u
 #define NR_STD_BARS	6
 #define BDF_LEN		256	/* a d_name */
+#define HANDOFF_N	16	/* dwords handed between host and guest */
 
 struct bar_res {
 	unsigned long long start, end, flags;
@@ -226,6 +231,22 @@ static size_t verify(struct __test_metadata *_metadata, void *bar, size_t size,
 	return bad;
 }
 
+/* Handoff dword @k: one in each sixteenth of VRAM, at a different in-page offset. */
+static size_t handoff_off(size_t size, unsigned int k)
+{
+	return k * (size / HANDOFF_N) + 8 * k;
+}
+
+static bool env_seed(const char *name, uint32_t *seed)
+{
+	const char *val = getenv(name);
+
+	if (!val || !*val)
+		return false;
+	*seed = strtoul(val, NULL, 0);
+	return true;
+}
+
 FIXTURE(vgpu) {
 	char bdf[BDF_LEN];
 	size_t size;
@@ -262,6 +283,25 @@ FIXTURE_TEARDOWN(vgpu)
 		pci_attr_write(self->bdf, "enable", "0");
 }
 
+/*
+ * Runs first: the pattern the host wrote into the vGPU's VRAM through VFIO before the
+ * guest booted reads back through the guest's BAR0, so guest reads reach that VRAM.
+ */
+TEST_F(vgpu, vram_from_host)
+{
+	unsigned int k;
+	uint32_t seed;
+	size_t off;
+
+	if (!env_seed("MGPU_SEED_IN", &seed))
+		SKIP(return, "no MGPU_SEED_IN (run-nested.sh sets it)");
+	for (k = 0; k < HANDOFF_N; k++) {
+		off = handoff_off(self->size, k);
+		EXPECT_EQ(pattern(seed, off), bar_read32(self->bar, off))
+			TH_LOG("BAR0+0x%zx", off);
+	}
+}
+
 /* The IDs the guest sees are mgpu's, from config space through QEMU's vfio-pci. */
 TEST_F(vgpu, identity)
 {
@@ -274,7 +314,17 @@ TEST_F(vgpu, identity)
 	EXPECT_EQ(MGPU_PCI_REVISION, pci_attr(self->bdf, "revision"));
 }
 
-/* BAR0 is the VRAM: its size, a 32-bit prefetchable memory BAR, and the only BAR. */
+/* A BAR the UAPI header names; any other must be absent. */
+static bool bar_in_uapi(int bar)
+{
+#ifdef MGPU_BAR_MMIO
+	if (bar == MGPU_BAR_MMIO)
+		return true;
+#endif
+	return bar == MGPU_BAR_VRAM;
+}
+
+/* BAR0 is the VRAM: its size, a 32-bit prefetchable memory BAR; no BARs beyond the UAPI. */
 TEST_F(vgpu, bar0_resource)
 {
 	struct bar_res res;
@@ -287,7 +337,9 @@ TEST_F(vgpu, bar0_resource)
 	EXPECT_EQ(RES_MEM | RES_PREFETCH, res.flags & (RES_MEM | RES_PREFETCH | RES_MEM_64));
 	cfg = cfg_read32(self->bdf, PCI_BASE_ADDRESS_0);
 	EXPECT_EQ(res.start | PCI_BASE_ADDRESS_MEM_PREFETCH, cfg);
-	for (bar = 1; bar < NR_STD_BARS; bar++) {
+	for (bar = 0; bar < NR_STD_BARS; bar++) {
+		if (bar_in_uapi(bar))
+			continue;
 		ASSERT_EQ(0, read_bar_res(self->bdf, bar, &res));
 		EXPECT_EQ(0, res.end) TH_LOG("unexpected BAR%d", bar);
 	}
@@ -344,6 +396,28 @@ TEST_F_TIMEOUT(vgpu, reset_keeps_vram, 120)
 	ASSERT_EQ(0, pci_attr_write(self->bdf, "reset", "1"));
 	EXPECT_TRUE(cfg_read32(self->bdf, PCI_COMMAND) & PCI_COMMAND_MEMORY);
 	EXPECT_EQ(0, verify(_metadata, self->bar, self->size, seed));
+}
+
+/*
+ * Runs last: leave a pattern in VRAM that run-nested.sh reads back through VFIO once
+ * QEMU has exited, so guest writes are shown to reach the vGPU's VRAM.
+ */
+TEST_F(vgpu, vram_to_host)
+{
+	unsigned int k;
+	uint32_t seed;
+	size_t off;
+
+	if (!env_seed("MGPU_SEED_OUT", &seed))
+		SKIP(return, "no MGPU_SEED_OUT (run-nested.sh sets it)");
+	for (k = 0; k < HANDOFF_N; k++) {
+		off = handoff_off(self->size, k);
+		bar_write32(self->bar, off, pattern(seed, off));
+	}
+	for (k = 0; k < HANDOFF_N; k++) {
+		off = handoff_off(self->size, k);
+		EXPECT_EQ(pattern(seed, off), bar_read32(self->bar, off));
+	}
 }
 
 TEST_HARNESS_MAIN

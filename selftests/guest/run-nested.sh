@@ -7,6 +7,9 @@
 #
 # The guest's /init writes its tests' TAP to its second serial port (ttyS1), framed by
 # '@@mgpu-guest' lines; the console (ttyS0) goes to $MGPU_OUT/guest-console.log.
+# Before the boot and after it, a guest-less QEMU (qtest) opens the vGPU through VFIO:
+# it leaves a pattern in VRAM that the guest must read (MGPU_SEED_IN) and checks the one
+# the guest left (MGPU_SEED_OUT), so both directions are shown to reach the vGPU's VRAM.
 #   MGPU_TOP, MGPU_OUT     the repository and the results folder (set by vm-job.sh)
 #   MGPU_TEST_TIMEOUT      the runner's limit for this script (default 600 s); the
 #                          nested QEMU gets what is left of it less a margin
@@ -20,11 +23,17 @@ vram_mib=$(echo "$type" | sed -n 's/^mgpu-\([0-9]*\)M$/\1/p')
 bins=$top/build/selftests/guest
 limit=$(( ${MGPU_TEST_TIMEOUT:-600} - 45 ))
 mark=@@mgpu-guest
-steps=6			# the script's own results, besides one per guest test
+steps=8			# the script's own results, besides one per guest test
+seed_in=$(( (RANDOM << 17 ^ RANDOM << 8 ^ RANDOM) & 0xffffffff ))
+seed_out=$(( (seed_in * 2654435761 + 12345) & 0xffffffff ))
+handoff_n=16		# as HANDOFF_N in mgpu_guest_test.c
+qt_bar=0xe0000000	# where the qtest session puts BAR0
+qt_cfg=0x80002000	# config address of 00:04.0, where it puts the vGPU
 
 work=
 uuid=
 qemu_pid=
+qt_pid=
 n=0
 failed=0
 expected=()		# "binary fixture.test" for every guest test, from '<binary> -l'
@@ -52,6 +61,81 @@ stop_qemu() {
 	qemu_pid=
 }
 
+# A guest-less QEMU that has the vGPU open, spoken to in QEMU's qtest protocol.
+qt_start() {
+	coproc QT { exec qemu-system-x86_64 -machine q35 -S -display none -nodefaults \
+		-vga none -qtest stdio -qtest-log /dev/null \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,addr=04.0" \
+		2>> "$work/qtest.log"; }
+	# shellcheck disable=SC2153 # set by coproc
+	qt_pid=$QT_PID
+	qt outl 0xcf8 $((qt_cfg + 0x10)) > /dev/null &&
+	qt outl 0xcfc $qt_bar > /dev/null &&
+	qt outl 0xcf8 $((qt_cfg + 0x04)) > /dev/null &&
+	qt outw 0xcfc 0x0002 > /dev/null	# memory decode on
+}
+
+qt() {		# qt <command...>: prints the reply's value; fails unless it is OK
+	local reply
+	echo "$*" >&"${QT[1]}" || return 1
+	while read -r -t 60 -u "${QT[0]}" reply; do
+		case "$reply" in
+		OK*) echo "${reply#OK}"; return 0 ;;
+		IRQ*) ;;
+		*) echo "qtest: '$*' -> '$reply'" >&2; return 1 ;;
+		esac
+	done
+	echo "qtest: no reply to '$*'" >&2
+	return 1
+}
+
+qt_stop() {
+	[ -n "$qt_pid" ] || return 0
+	kill "$qt_pid" 2>/dev/null
+	wait "$qt_pid" 2>/dev/null
+	qt_pid=
+}
+
+# The pattern and offsets of mgpu_guest_test.c's handoff tests.
+pattern() {	# pattern <seed> <offset>
+	local x=$(( ($1 ^ ($2 * 2654435761)) & 0xffffffff ))
+	echo $(( x ^ x >> 15 ))
+}
+
+handoff_off() {	# handoff_off <k>
+	echo $(( $1 * (vram_mib << 20) / handoff_n + 8 * $1 ))
+}
+
+# Host to guest: fill the handoff dwords with the MGPU_SEED_IN pattern through VFIO.
+host_fill() {
+	local k off
+	qt_start || return 1
+	for ((k = 0; k < handoff_n; k++)); do
+		off=$(handoff_off $k)
+		qt writel $((qt_bar + off)) "$(pattern "$seed_in" "$off")" > /dev/null ||
+			return 1
+	done
+	qt_stop
+}
+
+# Guest to host: the handoff dwords hold the guest's MGPU_SEED_OUT pattern.
+host_check() {
+	local k off got want bad=0
+	qt_start || return 1
+	for ((k = 0; k < handoff_n; k++)); do
+		off=$(handoff_off $k)
+		got=$(qt readl $((qt_bar + off))) || return 1
+		want=$(pattern "$seed_out" "$off")
+		if [ $((got)) != "$want" ]; then
+			printf "VRAM+0x%x: read 0x%08x, the guest wrote 0x%08x\n" \
+				"$off" $((got)) "$want"
+			bad=1
+		fi
+	done
+	qt_stop
+	return $bad
+}
+
 remove_vgpu() {
 	[ -n "$uuid" ] || return 0
 	[ -e "/sys/bus/mdev/devices/$uuid" ] || return 1
@@ -60,6 +144,7 @@ remove_vgpu() {
 }
 
 cleanup() {
+	qt_stop
 	stop_qemu
 	remove_vgpu
 	[ -n "$work" ] && rm -rf "$work"
@@ -102,7 +187,7 @@ write_init() {
 	mount -t devtmpfs dev /dev
 	exec 3> /dev/ttyS1
 	stty -F /dev/ttyS1 raw -echo
-	echo "$mark init \$(uname -r)" >&3
+	echo "$mark init \$(uname -r) seeds \$MGPU_SEED_IN \$MGPU_SEED_OUT" >&3
 	export MGPU_GUEST_VRAM_MIB=$vram_mib
 	for t in /tests/*; do
 		echo "$mark begin \${t##*/}" >&3
@@ -134,7 +219,8 @@ start_qemu() {
 	# The root port gives the guest a bus reset for the vGPU (reset_keeps_vram).
 	qemu-system-x86_64 -machine q35 -cpu max -m 512 -nodefaults -vga none \
 		-display none -no-reboot -kernel "$kernel" -initrd "$work/initrd.cpio" \
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 rdinit=/init" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 rdinit=/init \
+MGPU_SEED_IN=$seed_in MGPU_SEED_OUT=$seed_out" \
 		-serial "file:$out/guest-console.log" -serial "file:$work/guest.tap" \
 		-device pcie-root-port,id=rp0,chassis=1 \
 		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,bus=rp0" \
@@ -221,6 +307,13 @@ main() {
 		mapfile -t diag < "$work/step.log"
 		tap "not ok" "guest initramfs built" "${diag[@]}"
 	fi
+	if [ -n "$uuid" ] && host_fill > "$work/step.log" 2>&1; then
+		tap ok "host filled VRAM through VFIO for the guest (seed $seed_in)"
+	else
+		qt_stop
+		mapfile -t diag < <(cat "$work/step.log" "$work/qtest.log" 2>/dev/null)
+		tap "not ok" "host filled VRAM through VFIO for the guest" "${diag[@]}"
+	fi
 	t0=$SECONDS
 	if [ -n "$uuid" ] && [ "$failed" = 0 ] && start_qemu > "$work/start.log"; then
 		tap ok "nested QEMU started with the vGPU assigned" "$(cat "$work/start.log")"
@@ -242,6 +335,13 @@ main() {
 	fi
 	report_guest
 	stop_qemu
+	if [ -n "$uuid" ] && host_check > "$work/step.log" 2>&1; then
+		tap ok "host read the guest's VRAM writes through VFIO (seed $seed_out)"
+	else
+		qt_stop
+		mapfile -t diag < <(cat "$work/step.log" "$work/qtest.log" 2>/dev/null)
+		tap "not ok" "host read the guest's VRAM writes through VFIO" "${diag[@]}"
+	fi
 	if remove_vgpu; then
 		tap ok "vGPU removed"
 	else

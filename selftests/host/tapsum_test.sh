@@ -40,7 +40,7 @@ expect() {	# expect <description> <want status> <want summary regex> <dir>
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..11"
 expect "clean run passes" 0 '^1 passed, 0 failed, 1 skipped$' "$(vmdir clean "$tap_ok" 0)"
 expect "not ok fails" 1 '^1 passed, 1 failed' \
 	"$(vmdir notok "$(printf '1..2\nok 1 a\nnot ok 2 b')" 1)"
@@ -53,4 +53,8 @@ expect "kernel WARNING fails" 1 ' 1 failed' \
 expect "hung VM fails" 1 ' 1 failed' "$(vmdir hung "$tap_ok" 0 'boot' 124)"
 expect "indented subtest lines are not counted" 0 '^1 passed, 0 failed, 0 skipped$' \
 	"$(vmdir nested "$(printf '1..1\n    not ok 1 inner # diagnostic\nok 1 a')" 0)"
+expect "more results than planned fails" 1 ' 1 failed' \
+	"$(vmdir long "$(printf '1..1\nok 1 a\nok 2 b')" 0)"
+expect "hung task fails" 1 ' 1 failed' \
+	"$(vmdir hungtask "$tap_ok" 0 '[ 9.0] INFO: task poweroff:278 blocked for more than 120 seconds.')"
 [ "$fails" = 0 ]

@@ -11,13 +11,15 @@
 
 #define MB BIT_ULL(20)
 
+static uint8_t dirty[MGPU_VRAM_MAX_CHUNKS];
+
 FIXTURE(pool) {
 	struct mgpu_vram_pool pool;
 };
 
 FIXTURE_SETUP(pool)
 {
-	mgpu_vram_pool_init(&self->pool, 64 * MB);
+	mgpu_vram_pool_init(&self->pool, 64 * MB, 1);
 }
 
 FIXTURE_TEARDOWN(pool)
@@ -30,9 +32,9 @@ TEST_F(pool, init_counts)
 
 	EXPECT_EQ(64, self->pool.nr_chunks);
 	EXPECT_EQ(64, self->pool.nr_free);
-	mgpu_vram_pool_init(&big, 1ULL << 40);
+	mgpu_vram_pool_init(&big, 1ULL << 40, 1);
 	EXPECT_EQ(MGPU_VRAM_MAX_CHUNKS, big.nr_chunks);
-	mgpu_vram_pool_init(&big, MB - 1);
+	mgpu_vram_pool_init(&big, MB - 1, 1);
 	EXPECT_EQ(0, big.nr_chunks);
 }
 
@@ -40,10 +42,10 @@ TEST_F(pool, alloc_exact_and_enospc)
 {
 	uint32_t a[64], b[1];
 
-	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 64, a));
+	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 64, a, dirty));
 	EXPECT_EQ(0, self->pool.nr_free);
-	EXPECT_EQ(-ENOSPC, mgpu_vram_alloc(&self->pool, 1, b));
-	EXPECT_EQ(-EINVAL, mgpu_vram_alloc(&self->pool, 0, b));
+	EXPECT_EQ(-ENOSPC, mgpu_vram_alloc(&self->pool, 1, b, dirty));
+	EXPECT_EQ(-EINVAL, mgpu_vram_alloc(&self->pool, 0, b, dirty));
 	mgpu_vram_free(&self->pool, 64, a);
 	EXPECT_EQ(64, self->pool.nr_free);
 }
@@ -53,10 +55,10 @@ TEST_F(pool, prefers_contiguous)
 	uint32_t a[8], b[8], c[16];
 	int i;
 
-	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 8, a));
-	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 8, b));
+	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 8, a, dirty));
+	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 8, b, dirty));
 	mgpu_vram_free(&self->pool, 8, a);
-	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 16, c));
+	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 16, c, dirty));
 	for (i = 1; i < 16; i++)
 		EXPECT_EQ(c[0] + i, c[i]);
 	EXPECT_EQ(16, c[0]);
@@ -69,11 +71,11 @@ TEST_F(pool, fragmented_pool_still_usable)
 	int i;
 
 	for (i = 0; i < 64; i++)
-		ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 1, one[i]));
+		ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 1, one[i], dirty));
 	for (i = 0; i < 64; i += 2)
 		mgpu_vram_free(&self->pool, 1, one[i]);
 	ASSERT_EQ(32, self->pool.nr_free);
-	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 32, big));
+	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 32, big, dirty));
 	for (i = 0; i < 32; i++)
 		EXPECT_EQ(2 * i, big[i]);
 }
@@ -82,7 +84,7 @@ TEST_F(pool, hostile_frees_ignored)
 {
 	uint32_t a[4], bad[3] = { 9999, 63, 0xffffffff };
 
-	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 4, a));
+	ASSERT_EQ(0, mgpu_vram_alloc(&self->pool, 4, a, dirty));
 	mgpu_vram_free(&self->pool, 3, bad);
 	EXPECT_EQ(60, self->pool.nr_free);
 	mgpu_vram_free(&self->pool, 4, a);
@@ -119,7 +121,7 @@ TEST_F(pool, random_mixed_sizes)
 		} else {
 			uint32_t want = 1u << (rand() % 7);
 			uint32_t free = self->pool.nr_free;
-			int ret = mgpu_vram_alloc(&self->pool, want, parts[p]);
+			int ret = mgpu_vram_alloc(&self->pool, want, parts[p], dirty);
 
 			ASSERT_EQ(want <= free ? 0 : -ENOSPC, ret);
 			if (!ret)
@@ -137,6 +139,26 @@ TEST_F(pool, random_mixed_sizes)
 		mgpu_vram_free(&self->pool, sizes[i], parts[i]);
 	}
 	EXPECT_EQ(64, self->pool.nr_free);
+}
+
+/* Never-scrubbed VRAM is reported dirty once; freed chunks come back clean. */
+TEST(dirty_until_first_scrub)
+{
+	struct mgpu_vram_pool pool;
+	uint32_t a[4], b[8];
+	int i;
+
+	mgpu_vram_pool_init(&pool, 8 * MB, 0);
+	ASSERT_EQ(0, mgpu_vram_alloc(&pool, 4, a, dirty));
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(1, dirty[i]);
+	mgpu_vram_free(&pool, 4, a);
+	ASSERT_EQ(0, mgpu_vram_alloc(&pool, 8, b, dirty));
+	for (i = 0; i < 8; i++) {
+		uint32_t c = b[i];
+
+		EXPECT_EQ(c >= 4, dirty[i]) TH_LOG("chunk %u", c);
+	}
 }
 
 TEST_HARNESS_MAIN

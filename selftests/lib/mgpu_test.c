@@ -61,11 +61,15 @@ long long mgpu_sysfs_read_ll(const char *path)
 	return ret < 0 ? ret : strtoll(buf, NULL, 0);
 }
 
-/* The first mdev parent that offers mgpu types, or $MGPU_PARENT. */
+/*
+ * $MGPU_PARENT, else the software GPU with the lowest name that offers mgpu-8M (so the
+ * choice does not depend on which PCI GPUs the machine has), else any such parent.
+ */
 int mgpu_find_parent(char *parent, size_t len)
 {
 	const char *want = getenv("MGPU_PARENT");
-	char path[PATH_MAX];
+	char path[PATH_MAX], best[256] = "";
+	int best_soft = 0;
 	struct dirent *de;
 	DIR *dir;
 
@@ -78,18 +82,25 @@ int mgpu_find_parent(char *parent, size_t len)
 	if (!dir)
 		return -ENOENT;
 	while ((de = readdir(dir))) {
+		int soft = !strncmp(de->d_name, "mgpu-soft.", 10);
+
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/class/mdev_bus/%s/mdev_supported_types/mgpu-8M",
 			 mgpu_sysfs_root(), de->d_name);
-		if (access(path, F_OK) == 0) {
-			snprintf(parent, len, "%s", de->d_name);
-			closedir(dir);
-			return 0;
+		if (access(path, F_OK))
+			continue;
+		if (!best[0] || soft > best_soft ||
+		    (soft == best_soft && strcmp(de->d_name, best) < 0)) {
+			snprintf(best, sizeof(best), "%s", de->d_name);
+			best_soft = soft;
 		}
 	}
 	closedir(dir);
-	return -ENOENT;
+	if (!best[0])
+		return -ENOENT;
+	snprintf(parent, len, "%s", best);
+	return 0;
 }
 
 int mgpu_type_attr(const char *parent, const char *type, const char *attr,

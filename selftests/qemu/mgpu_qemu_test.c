@@ -17,7 +17,7 @@
 
 #define TYPE		"mgpu-16M"
 #define VRAM		(16u << 20)
-#define TIMEOUT		120	/* s per test: QEMU under TCG in a TCG VM starts slowly */
+#define TIMEOUT		180	/* s per test: QEMU under TCG in a TCG VM starts slowly */
 #define NO_RESET	"no available reset mechanism"
 
 /* One vGPU and the QEMU that has it as its vfio-pci device. */
@@ -27,6 +27,7 @@ struct vgpu_vm {
 	bool created;
 	int bdf;
 	uint64_t bar0;
+	uint64_t region_size[VFIO_PCI_ROM_REGION_INDEX];	/* BARs as VFIO reports them */
 };
 
 /* Each line of QEMU's stderr as a TAP comment. */
@@ -47,6 +48,21 @@ static void vgpu_vm_down(struct vgpu_vm *vm)
 	vm->created = false;
 }
 
+/* What the vGPU itself reports through VFIO, before QEMU takes it. */
+static int vgpu_region_sizes(struct vgpu_vm *vm)
+{
+	struct vfio_region_info info;
+	unsigned int i;
+	int ret = mgpu_open(&vm->dev);
+
+	for (i = 0; !ret && i < VFIO_PCI_ROM_REGION_INDEX; i++) {
+		ret = mgpu_region_info(&vm->dev, i, &info);
+		vm->region_size[i] = info.size;
+	}
+	mgpu_close(&vm->dev);
+	return ret;
+}
+
 /* Create a vGPU, start QEMU on it as @id and find where QEMU put it. */
 static int vgpu_vm_up(struct vgpu_vm *vm, const char *parent, const char *id)
 {
@@ -55,6 +71,9 @@ static int vgpu_vm_up(struct vgpu_vm *vm, const char *parent, const char *id)
 	if (ret)
 		return ret;
 	vm->created = true;
+	ret = vgpu_region_sizes(vm);
+	if (ret)
+		return ret;
 	ret = qtest_start_mdev(&vm->q, vm->dev.uuid, id);
 	if (ret)
 		return ret;
@@ -69,7 +88,8 @@ static int vgpu_vm_up_logged(struct __test_metadata *_metadata, struct vgpu_vm *
 	int ret = vgpu_vm_up(vm, parent, id);
 
 	if (ret) {
-		TH_LOG("QEMU could not start on vGPU %s: %s", vm->dev.uuid, strerror(-ret));
+		TH_LOG("QEMU could not start on vGPU %s: %s (waiting for %s after %d ms)",
+		       vm->dev.uuid, strerror(-ret), vm->q.stage ?: "-", vm->q.start_ms);
 		log_qemu(_metadata, &vm->q);
 		vgpu_vm_down(vm);
 	}
@@ -165,7 +185,10 @@ TEST_F_TIMEOUT(qemu, qmp_query_pci, TIMEOUT)
 	free(reply);
 }
 
-/* Firmware's all-ones probe: BAR0 is the VRAM, nothing else is implemented. */
+/*
+ * Firmware's all-ones probe: BAR0 is the VRAM; every BAR is as big as the VFIO region
+ * behind it (0: not implemented); there is no expansion ROM.
+ */
 TEST_F_TIMEOUT(qemu, bar_sizing, TIMEOUT)
 {
 	struct vgpu_vm *vm = &self->vm[0];
@@ -177,9 +200,10 @@ TEST_F_TIMEOUT(qemu, bar_sizing, TIMEOUT)
 	EXPECT_EQ(VRAM, size);
 	EXPECT_EQ(PCI_BASE_ADDRESS_SPACE_MEMORY | PCI_BASE_ADDRESS_MEM_TYPE_32 |
 		  PCI_BASE_ADDRESS_MEM_PREFETCH, flags);
+	EXPECT_EQ(VRAM, vm->region_size[0]);
 	for (bar = 1; bar < 6; bar++) {
 		ASSERT_EQ(0, qtest_pci_bar_probe(&vm->q, vm->bdf, bar, &size, &flags));
-		EXPECT_EQ(0, size) TH_LOG("BAR%u", bar);
+		EXPECT_EQ(vm->region_size[bar], size) TH_LOG("BAR%u", bar);
 	}
 	qtest_pci_write32(&vm->q, vm->bdf, PCI_ROM_ADDRESS, ~0u);
 	EXPECT_EQ(0, qtest_pci_read32(&vm->q, vm->bdf, PCI_ROM_ADDRESS));
@@ -216,12 +240,15 @@ TEST_F_TIMEOUT(qemu, vram_dword, TIMEOUT)
 	EXPECT_EQ(0x5566778811223344ULL, qtest_readq(&vm->q, vm->bar0 + 0x2000));
 }
 
-/* Bulk writes at an odd offset and length (QEMU splits them into 1..8-byte accesses). */
+/*
+ * Bulk writes at an odd offset and length across two page boundaries (QEMU splits
+ * them into 1..8-byte accesses); the pattern differs from page to page.
+ */
 TEST_F_TIMEOUT(qemu, vram_bulk, TIMEOUT)
 {
 	struct vgpu_vm *vm = &self->vm[0];
-	const uint32_t off = 0x10001, len = 4093;
-	uint8_t pattern[4093], back[4093 + 2];
+	const uint32_t off = 0xfff3, len = 8197;
+	uint8_t pattern[8197], back[8197 + 2];
 	uint32_t i, expect;
 
 	ASSERT_EQ(0, vgpu_vm_map(vm));
@@ -232,9 +259,33 @@ TEST_F_TIMEOUT(qemu, vram_bulk, TIMEOUT)
 	EXPECT_EQ(0, back[0]);
 	EXPECT_EQ(0, memcmp(pattern, back + 1, len));
 	EXPECT_EQ(0, back[len + 1]);
-	/* A dword read of the middle sees the same bytes, little-endian. */
-	memcpy(&expect, pattern + 0x7ff, 4);
-	EXPECT_EQ(expect, qtest_readl(&vm->q, vm->bar0 + off + 0x7ff));
+	/* A dword read across the first page boundary sees the same bytes, little-endian. */
+	memcpy(&expect, pattern + 0xb, 4);
+	EXPECT_EQ(expect, qtest_readl(&vm->q, vm->bar0 + 0xfffe));
+}
+
+/* Every dword of VRAM holds its own offset: no two guest addresses share storage. */
+TEST_F_TIMEOUT(qemu, vram_every_dword, TIMEOUT)
+{
+	const uint32_t chunk = 1 << 20;
+	struct vgpu_vm *vm = &self->vm[0];
+	uint32_t *buf = malloc(chunk), off, i;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, vgpu_vm_map(vm));
+	for (off = 0; off < VRAM; off += chunk) {
+		for (i = 0; i < chunk / 4; i++)
+			buf[i] = tag(off + 4 * i, 9);
+		ASSERT_EQ(0, qtest_memwrite(&vm->q, vm->bar0 + off, buf, chunk));
+	}
+	for (off = 0; off < VRAM; off += chunk) {
+		ASSERT_EQ(0, qtest_memread(&vm->q, vm->bar0 + off, buf, chunk));
+		for (i = 0; i < chunk / 4 && buf[i] == tag(off + 4 * i, 9); i++)
+			;
+		EXPECT_EQ(chunk / 4, i)
+			TH_LOG("VRAM 0x%x holds 0x%08x", off + 4 * i, buf[i]);
+	}
+	free(buf);
 }
 
 /* The last dword is VRAM; the first byte past the BAR is not. */

@@ -47,7 +47,7 @@ TEST_F(vgpu, device_info)
 {
 	EXPECT_TRUE(self->dev.info.flags & VFIO_DEVICE_FLAGS_PCI);
 	EXPECT_TRUE(self->dev.info.flags & VFIO_DEVICE_FLAGS_RESET);
-	EXPECT_EQ(VFIO_PCI_NUM_REGIONS, self->dev.info.num_regions);
+	EXPECT_EQ(VFIO_PCI_NUM_REGIONS + 2, self->dev.info.num_regions);	/* display, EDID */
 	EXPECT_EQ(VFIO_PCI_NUM_IRQS, self->dev.info.num_irqs);
 }
 
@@ -75,7 +75,11 @@ TEST_F(vgpu, bar_sizing)
 	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0, 0xe0000000));
 	EXPECT_EQ(0xe0000000 | PCI_BASE_ADDRESS_MEM_PREFETCH,
 		  mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0));
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_2, 0xffffffff));
+	EXPECT_EQ(~(MGPU_MMIO_SIZE - 1u), mgpu_cfg_read32(d, PCI_BASE_ADDRESS_2));
 	for (bar = 1; bar < 6; bar++) {
+		if (bar == MGPU_BAR_MMIO)
+			continue;
 		ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0 + 4 * bar, 0xffffffff));
 		EXPECT_EQ(0, mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0 + 4 * bar));
 	}
@@ -108,7 +112,7 @@ TEST_F(vgpu, region_info)
 	EXPECT_TRUE(info.flags & VFIO_REGION_INFO_FLAG_WRITE);
 	ASSERT_EQ(0, mgpu_region_info(&self->dev, VFIO_PCI_BAR1_REGION_INDEX, &info));
 	EXPECT_EQ(0, info.size);
-	EXPECT_EQ(-EINVAL, mgpu_region_info(&self->dev, VFIO_PCI_NUM_REGIONS, &info));
+	EXPECT_EQ(-EINVAL, mgpu_region_info(&self->dev, VFIO_PCI_NUM_REGIONS + 2, &info));
 	EXPECT_EQ(-EINVAL, mgpu_region_info(&self->dev, 0xffffffff, &info));
 }
 

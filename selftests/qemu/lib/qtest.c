@@ -26,6 +26,7 @@
 #define QTEST_QUIT_MS		5000	/* how long QMP quit may take before SIGKILL */
 #define QTEST_POLL_MS		100	/* how often to look for an early QEMU exit */
 #define QTEST_MAX_ARGS		64
+#define QTEST_WRITE_MAX		(32 << 10)	/* bytes of one bulk write command */
 #define PCI_CONF_ADDR		0xcf8
 #define PCI_CONF_DATA		0xcfc
 #ifndef ARRAY_SIZE
@@ -186,12 +187,15 @@ static int chan_fill(struct qtest_chan *ch, long long deadline)
 static int chan_readline(struct qtest_chan *ch, int timeout_ms, char **line)
 {
 	long long deadline = now_ms() + timeout_ms;
+	size_t scanned = 0;	/* a bulk read's reply is megabytes long: scan once */
 	char *nl;
 
 	chan_consume(ch);
-	while (!ch->buf || !(nl = memchr(ch->buf, '\n', ch->len))) {
-		int ret = chan_fill(ch, deadline);
+	while (!ch->buf || !(nl = memchr(ch->buf + scanned, '\n', ch->len - scanned))) {
+		int ret;
 
+		scanned = ch->len;
+		ret = chan_fill(ch, deadline);
 		if (ret) {
 			chan_close(ch);
 			return ret;
@@ -249,9 +253,8 @@ static bool qemu_reaped(struct qtest *q)
 }
 
 /* Accept QEMU's connection on @lfd, failing early if QEMU exits instead. */
-static int accept_chan(struct qtest *q, int lfd, struct qtest_chan *ch)
+static int accept_chan(struct qtest *q, int lfd, struct qtest_chan *ch, long long deadline)
 {
-	long long deadline = now_ms() + q->timeout_ms;
 	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 
 	while (poll(&pfd, 1, QTEST_POLL_MS) == 0) {
@@ -323,16 +326,43 @@ static int spawn_qemu(struct qtest *q, const char *const args[])
 	return 0;
 }
 
-static int qmp_handshake(struct qtest *q)
+static int qmp_handshake(struct qtest *q, long long deadline)
 {
 	char *line;
-	int ret = chan_readline(&q->qmp, q->timeout_ms, &line);
+	int ret;
 
+	q->stage = "the QMP greeting";
+	ret = chan_readline(&q->qmp, time_left(deadline), &line);
 	if (ret)
 		return ret;
 	if (strncmp(line, "{\"QMP\"", 6))
 		return -EPROTO;
+	q->stage = "qmp_capabilities";
 	return qtest_qmp_ok(q, "qmp_capabilities");
+}
+
+/* Start QEMU and wait until it has connected and answers QMP. */
+static int qemu_connect(struct qtest *q, const char *const args[], int lq, int lm,
+			long long deadline)
+{
+	int ret;
+
+	q->stage = "fork and exec";
+	ret = spawn_qemu(q, args);
+	if (ret)
+		return ret;
+	q->stage = "QEMU to connect to qtest.sock";
+	ret = accept_chan(q, lq, &q->qtest, deadline);
+	if (ret)
+		return ret;
+	q->stage = "QEMU to connect to qmp.sock";
+	ret = accept_chan(q, lm, &q->qmp, deadline);
+	if (ret)
+		return ret;
+	ret = qmp_handshake(q, deadline);
+	if (!ret)
+		q->stage = NULL;
+	return ret;
 }
 
 static void qtest_init_struct(struct qtest *q)
@@ -343,6 +373,7 @@ static void qtest_init_struct(struct qtest *q)
 	chan_init(&q->qtest);
 	chan_init(&q->qmp);
 	q->timeout_ms = t && atoi(t) > 0 ? atoi(t) * 1000 : QTEST_TIMEOUT_MS;
+	q->start_ms = 3 * q->timeout_ms;
 	q->mmio_next = QTEST_MMIO_BASE;
 }
 
@@ -351,14 +382,17 @@ static void qtest_init_struct(struct qtest *q)
  * @q: the instance to fill in
  * @args: further QEMU arguments, NULL-terminated (e.g. "-device", "..."), or NULL
  *
- * Returns once QEMU has realized its devices and answered QMP, or failed to. Either
- * way qtest_stderr() then tells what QEMU said, and qtest_quit() must follow.
+ * Returns once QEMU has realized its devices and answered QMP, or failed to (within
+ * three reply deadlines: QEMU under TCG in a busy VM starts slowly). Either way
+ * qtest_stderr() then tells what QEMU said, q->stage what was awaited when it failed,
+ * q->start_ms how long it took, and qtest_quit() must follow.
  *
  * Return: 0; -ESRCH if QEMU exited before it connected, -EPIPE if it exited later
  * (a device it could not open, say), -ETIMEDOUT, or another -errno.
  */
 int qtest_start(struct qtest *q, const char *const args[])
 {
+	long long t0 = now_ms();
 	int lq = -1, lm = -1, ret;
 
 	qtest_init_struct(q);
@@ -367,15 +401,11 @@ int qtest_start(struct qtest *q, const char *const args[])
 		q->dir[0] = 0;
 		return qtest_fail(q, -errno);
 	}
+	q->stage = "listening sockets";
 	lq = listen_unix(q, "qtest.sock");
 	lm = listen_unix(q, "qmp.sock");
-	ret = lq < 0 ? lq : lm < 0 ? lm : spawn_qemu(q, args);
-	if (!ret)
-		ret = accept_chan(q, lq, &q->qtest);
-	if (!ret)
-		ret = accept_chan(q, lm, &q->qmp);
-	if (!ret)
-		ret = qmp_handshake(q);
+	ret = lq < 0 ? lq : lm < 0 ? lm : qemu_connect(q, args, lq, lm, t0 + q->start_ms);
+	q->start_ms = now_ms() - t0;
 	if (lq >= 0)
 		close(lq);
 	if (lm >= 0)
@@ -648,19 +678,10 @@ int qtest_memread(struct qtest *q, uint64_t addr, void *buf, size_t len)
 	return 0;
 }
 
-/**
- * qtest_memwrite - write guest-physical memory with the bulk "write" command
- * @q: the instance
- * @addr: guest-physical address
- * @buf: the bytes
- * @len: how many
- *
- * Return: 0 or as qtest_cmd().
- */
-int qtest_memwrite(struct qtest *q, uint64_t addr, const void *buf, size_t len)
+static int qtest_memwrite_one(struct qtest *q, uint64_t addr, const uint8_t *in,
+			      size_t len)
 {
 	static const char digits[] = "0123456789abcdef";
-	const uint8_t *in = buf;
 	char *hex = malloc(2 * len + 1);
 	size_t i;
 	int ret;
@@ -674,6 +695,31 @@ int qtest_memwrite(struct qtest *q, uint64_t addr, const void *buf, size_t len)
 	hex[2 * len] = 0;
 	ret = qtest_cmd(q, NULL, "write 0x%llx 0x%zx 0x%s", (unsigned long long)addr, len, hex);
 	free(hex);
+	return ret;
+}
+
+/**
+ * qtest_memwrite - write guest-physical memory with the bulk "write" command
+ * @q: the instance
+ * @addr: guest-physical address
+ * @buf: the bytes
+ * @len: how many
+ *
+ * QEMU looks for the end of a command line anew each time a piece of it arrives, so
+ * a long line costs it quadratic time: this sends at most QTEST_WRITE_MAX bytes a line.
+ *
+ * Return: 0 or as qtest_cmd().
+ */
+int qtest_memwrite(struct qtest *q, uint64_t addr, const void *buf, size_t len)
+{
+	const uint8_t *in = buf;
+	size_t done, n;
+	int ret = 0;
+
+	for (done = 0; done < len && !ret; done += n) {
+		n = len - done < QTEST_WRITE_MAX ? len - done : QTEST_WRITE_MAX;
+		ret = qtest_memwrite_one(q, addr + done, in + done, n);
+	}
 	return ret;
 }
 

@@ -43,6 +43,8 @@ struct qtest {
 	int status;		/* wait status once reaped */
 	int error;		/* first -errno of any access */
 	int timeout_ms;		/* deadline of one reply */
+	int start_ms;		/* deadline of qtest_start(), then how long it took */
+	const char *stage;	/* what qtest_start() was waiting for when it failed */
 	struct qtest_chan qtest, qmp;
 	char dir[64];		/* qtest.sock, qmp.sock, stderr.log; "" when none */
 	char *err;		/* QEMU's stderr as last read by qtest_stderr() */
