@@ -140,6 +140,7 @@ struct mgpu_parent {
  * struct mgpu_irq - a vGPU's interrupt state (under mgpu_vgpu.lock)
  * @intx: the user's INTx eventfd, or NULL
  * @msi: the user's MSI eventfd, or NULL
+ * @req: the user's device-request eventfd (signalled on removal), or NULL
  * @intx_masked: INTx delivered and not yet unmasked by the user
  * @pending: the device's interrupt line (any enabled cause pending)
  * @delivered: interrupts signalled to the user
@@ -147,6 +148,7 @@ struct mgpu_parent {
 struct mgpu_irq {
 	struct eventfd_ctx *intx;
 	struct eventfd_ctx *msi;
+	struct eventfd_ctx *req;
 	bool intx_masked;
 	bool pending;
 	u64 delivered;

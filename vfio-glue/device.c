@@ -95,6 +95,7 @@ static const struct vfio_device_ops mgpu_vfio_ops = {
 	.write = mgpu_vgpu_write,
 	.ioctl = mgpu_vgpu_ioctl,
 	.mmap = mgpu_vgpu_mmap,
+	.request = mgpu_vgpu_request,
 	MGPU_VFIO_IOMMUFD_OPS
 };
 
@@ -133,6 +134,7 @@ struct mdev_driver mgpu_mdev_driver = {
 		.name = MGPU_DRIVER_NAME,
 		.owner = THIS_MODULE,
 		.mod_name = KBUILD_MODNAME,
+		.dev_groups = mgpu_vgpu_groups,
 	},
 	.probe = mgpu_probe,
 	.remove = mgpu_remove,

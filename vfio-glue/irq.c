@@ -124,7 +124,43 @@ static int set_msi(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
 
 static int vgpu_irq_vectors(unsigned int index)
 {
-	return index == VFIO_PCI_INTX_IRQ_INDEX || index == VFIO_PCI_MSI_IRQ_INDEX ? 1 : 0;
+	return index == VFIO_PCI_INTX_IRQ_INDEX || index == VFIO_PCI_MSI_IRQ_INDEX ||
+	       index == VFIO_PCI_REQ_IRQ_INDEX ? 1 : 0;
+}
+
+static int set_req(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
+{
+	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER)
+		return -EINVAL;
+	if (!hdr->count)
+		return set_trigger(&vgpu->irq.req, -1);
+	if ((hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) == VFIO_IRQ_SET_DATA_EVENTFD)
+		return set_trigger(&vgpu->irq.req, *(s32 *)data);
+	return -EINVAL;
+}
+
+/**
+ * mgpu_vgpu_request - vfio_device_ops.request: the vGPU is being removed while open
+ * @vdev: the vGPU
+ * @count: how many times the VFIO core has asked (every 10 s while it waits)
+ *
+ * The removal waits until the user closes the device. Ask the user to let go through
+ * its request eventfd (QEMU then unplugs the device from its guest), and say in the
+ * log why the removal waits.
+ */
+void mgpu_vgpu_request(struct vfio_device *vdev, unsigned int count)
+{
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+
+	mutex_lock(&vgpu->lock);
+	if (vgpu->irq.req) {
+		if (!count)
+			dev_notice(vdev->dev, "removal waits for the vGPU's user to release it; asked it to (request eventfd)\n");
+		mgpu_compat_eventfd_signal(vgpu->irq.req);
+	} else if (!count) {
+		dev_warn(vdev->dev, "removal waits until the vGPU's user closes it; the user registered no request eventfd\n");
+	}
+	mutex_unlock(&vgpu->lock);
 }
 
 /**
@@ -158,6 +194,8 @@ long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg)
 		ret = set_intx(vgpu, &hdr, data);
 	else if (hdr.index == VFIO_PCI_MSI_IRQ_INDEX)
 		ret = set_msi(vgpu, &hdr, data);
+	else if (hdr.index == VFIO_PCI_REQ_IRQ_INDEX)
+		ret = set_req(vgpu, &hdr, data);
 	else
 		ret = -EINVAL;
 	mutex_unlock(&vgpu->lock);
@@ -169,7 +207,7 @@ long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg)
  * mgpu_vgpu_get_irq_info - VFIO_DEVICE_GET_IRQ_INFO
  * @arg: the user's struct vfio_irq_info
  *
- * Return: 0 or -errno; -EINVAL for AER and device-request indexes, which a vGPU lacks.
+ * Return: 0 or -errno; -EINVAL for the AER index, which a vGPU lacks.
  */
 long mgpu_vgpu_get_irq_info(unsigned long arg)
 {
@@ -181,13 +219,13 @@ long mgpu_vgpu_get_irq_info(unsigned long arg)
 	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
 		return -EINVAL;
 	/* QEMU reads -EINVAL here as "not supported" and stays quiet. */
-	if (info.index == VFIO_PCI_ERR_IRQ_INDEX || info.index == VFIO_PCI_REQ_IRQ_INDEX)
+	if (info.index == VFIO_PCI_ERR_IRQ_INDEX)
 		return -EINVAL;
 	info.count = vgpu_irq_vectors(info.index);
 	info.flags = VFIO_IRQ_INFO_EVENTFD;
 	if (info.index == VFIO_PCI_INTX_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_AUTOMASKED;
-	else
+	else if (info.index != VFIO_PCI_REQ_IRQ_INDEX)
 		info.flags |= VFIO_IRQ_INFO_NORESIZE;
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
@@ -201,6 +239,7 @@ void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu)
 	lockdep_assert_held(&vgpu->lock);
 	put_trigger(&vgpu->irq.intx);
 	put_trigger(&vgpu->irq.msi);
+	put_trigger(&vgpu->irq.req);
 	vgpu->irq.intx_masked = false;
 	vgpu->irq.pending = false;
 }

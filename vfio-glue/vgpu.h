@@ -37,6 +37,7 @@ long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg);
 long mgpu_vgpu_get_irq_info(unsigned long arg);
 void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending);
 void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu);
+void mgpu_vgpu_request(struct vfio_device *vdev, unsigned int count);
 void mgpu_vgpu_vram_copy(struct mgpu_vgpu *vgpu, u64 off, void *dst, size_t len);
 long mgpu_vgpu_query_gfx_plane(struct mgpu_vgpu *vgpu, unsigned long arg);
 int mgpu_vgpu_mmap_display(struct mgpu_vgpu *vgpu, struct vm_area_struct *vma, u64 off);
@@ -45,5 +46,7 @@ ssize_t mgpu_vgpu_read_display(struct mgpu_vgpu *vgpu, char __user *buf, size_t 
 ssize_t mgpu_vgpu_rw_edid(struct mgpu_vgpu *vgpu, char __user *buf, size_t count,
 			  u64 off, bool write);
 int mgpu_vgpu_edid_cap(struct vfio_info_cap *caps);
+
+extern const struct attribute_group *mgpu_vgpu_groups[];
 
 #endif /* MGPU_VGPU_H */

@@ -107,6 +107,16 @@ static void bochs_setmode(struct mgpu_dev *d, int x, int y, int vwidth, int flag
 	dispi_wr(d, MGPU_DISPI_Y_OFFSET, 0);
 }
 
+/* /sys/bus/mdev/devices/<uuid>/mgpu/<name> */
+static int vgpu_attr(struct mgpu_dev *d, const char *name, char *buf, size_t len)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/bus/mdev/devices/%s/mgpu/%s", mgpu_sysfs_root(),
+		 d->uuid, name);
+	return mgpu_sysfs_read(path, buf, len) < 0 ? -1 : 0;
+}
+
 static int query_plane(struct mgpu_dev *d, struct vfio_device_gfx_plane_info *p,
 		       uint32_t flags)
 {
@@ -165,6 +175,7 @@ TEST_F(dpy, plane_shows_the_frame)
 	struct mgpu_dev *d = &self->dev;
 	struct vfio_device_gfx_plane_info p;
 	const int w = 640, h = 480, vw = 800;
+	char attr[128];
 	uint32_t *vram, *screen, base;
 	int x, y;
 
@@ -176,6 +187,8 @@ TEST_F(dpy, plane_shows_the_frame)
 			for (x = 0; x < vw; x++)
 				vram[(base * h + y) * vw + x] = base << 31 | y << 16 | x;
 	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
+	EXPECT_EQ(0, vgpu_attr(d, "mode", attr, sizeof(attr)));
+	EXPECT_STREQ("640x480 bpp=32 stride=3200 offset=0 endian=little", attr);
 	EXPECT_EQ(FMT_XRGB8888, p.drm_format);
 	EXPECT_EQ(w, p.width);
 	EXPECT_EQ(h, p.height);
@@ -189,6 +202,8 @@ TEST_F(dpy, plane_shows_the_frame)
 	/* bochs_hw_setbase(): flip to the second buffer. */
 	dispi_wr(d, MGPU_DISPI_Y_OFFSET, h);
 	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
+	EXPECT_EQ(0, vgpu_attr(d, "frames", attr, sizeof(attr)));
+	EXPECT_STREQ("2", attr);
 	for (y = 0; y < h; y += 7)
 		for (x = 0; x < w; x += 3)
 			ASSERT_EQ(1u << 31 | y << 16 | x, screen[y * w + x]);
@@ -224,6 +239,12 @@ TEST_F(dpy, reset_disables_display)
 	EXPECT_EQ(MGPU_DISPI_ID5, dispi_rd(d, MGPU_DISPI_ID));
 	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
 	EXPECT_EQ(0, p.drm_format);
+	{
+		char mode[64];
+
+		EXPECT_EQ(0, vgpu_attr(d, "mode", mode, sizeof(mode)));
+		EXPECT_STREQ("off", mode);
+	}
 }
 
 /* Random register writes never make the plane reach outside the vGPU's VRAM. */
@@ -271,7 +292,8 @@ static int find_edid_region(struct mgpu_dev *d)
 			continue;
 		cap = (void *)(buf + info->cap_offset);
 		if (cap->header.id == VFIO_REGION_INFO_CAP_TYPE &&
-		    cap->type == VFIO_REGION_TYPE_GFX && cap->subtype == VFIO_REGION_SUBTYPE_GFX_EDID)
+		    cap->type == VFIO_REGION_TYPE_GFX &&
+		    cap->subtype == VFIO_REGION_SUBTYPE_GFX_EDID)
 			return i;
 	}
 	return -1;
@@ -365,6 +387,12 @@ TEST_F(dpy, msi_delivery)
 	ASSERT_EQ(0, reg32_wr(d, MGPU_IRQ_RAISE, MGPU_IRQ_CAUSE_SOFT));
 	EXPECT_EQ(1, events(efd, 1000));
 	EXPECT_EQ(MGPU_IRQ_CAUSE_SOFT, reg32_rd(d, MGPU_IRQ_STATUS));
+	{
+		char n[32];
+
+		EXPECT_EQ(0, vgpu_attr(d, "interrupts", n, sizeof(n)));
+		EXPECT_STREQ("1", n);
+	}
 	/* Still pending: no second edge. */
 	ASSERT_EQ(0, reg32_wr(d, MGPU_IRQ_RAISE, MGPU_IRQ_CAUSE_SOFT));
 	EXPECT_EQ(0, events(efd, 100));

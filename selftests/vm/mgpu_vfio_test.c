@@ -9,6 +9,9 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <poll.h>
 #include <linux/pci_regs.h>
 #include <linux/mgpu.h>
 
@@ -25,6 +28,8 @@ FIXTURE(vgpu) {
 
 FIXTURE_SETUP(vgpu)
 {
+	int ret;
+
 	if (mgpu_find_parent(self->parent, sizeof(self->parent))) {
 		if (!mgpu_modprobe_ok())
 			SKIP(return, "the mgpu module is not loaded");
@@ -34,7 +39,10 @@ FIXTURE_SETUP(vgpu)
 		SKIP(return, "no /dev/vfio/vfio (vfio not loaded)");
 	mgpu_remove_all();
 	ASSERT_EQ(0, mgpu_create(&self->dev, self->parent, TYPE));
-	ASSERT_EQ(0, mgpu_open(&self->dev));
+	ret = mgpu_open(&self->dev);
+	if (ret)
+		mgpu_remove_all();	/* the harness skips teardown after a failed setup */
+	ASSERT_EQ(0, ret) TH_LOG("cannot open vGPU %s through VFIO", self->dev.uuid);
 }
 
 FIXTURE_TEARDOWN(vgpu)
@@ -186,6 +194,8 @@ TEST_F(vgpu, irq_info_and_unknown_ioctl)
 	EXPECT_EQ(1, irq.count);
 	ASSERT_EQ(0, irq_info(&self->dev, VFIO_PCI_MSIX_IRQ_INDEX, &irq));
 	EXPECT_EQ(0, irq.count);
+	ASSERT_EQ(0, irq_info(&self->dev, VFIO_PCI_REQ_IRQ_INDEX, &irq));
+	EXPECT_EQ(1, irq.count);
 	EXPECT_EQ(-EINVAL, irq_info(&self->dev, VFIO_PCI_ERR_IRQ_INDEX, &irq));
 	EXPECT_EQ(-EINVAL, irq_info(&self->dev, VFIO_PCI_NUM_IRQS, &irq));
 	EXPECT_EQ(-1, ioctl(self->dev.fd, _IO(VFIO_TYPE, VFIO_BASE + 99)));
@@ -249,6 +259,16 @@ TEST_F(vgpu, bar0_sparse_mmap_cap)
 	EXPECT_EQ(VRAM, sparse->areas[0].size);
 }
 
+/* /sys/bus/mdev/devices/<uuid>/mgpu/<name> as a number */
+static long long vgpu_counter(struct mgpu_dev *d, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/bus/mdev/devices/%s/mgpu/%s", mgpu_sysfs_root(),
+		 d->uuid, name);
+	return mgpu_sysfs_read_ll(path);
+}
+
 static void *map_bar0(struct mgpu_dev *d, off_t off, size_t len, int flags)
 {
 	struct vfio_region_info info;
@@ -275,6 +295,10 @@ TEST_F(vgpu, bar0_mmap_passthrough)
 	v = 0xfeedface;
 	ASSERT_EQ(4, mgpu_region_write(d, 0, VRAM - 4, &v, 4));
 	EXPECT_EQ(0xfeedface, vram[VRAM / 4 - 1]);
+	EXPECT_LE(VRAM / 4096 / 4, vgpu_counter(d, "vram_faults"));
+	EXPECT_LE(VRAM / 4 / 1025, vgpu_counter(d, "trapped_reads"));
+	EXPECT_LE(1, vgpu_counter(d, "trapped_writes"));
+	EXPECT_EQ(16, vgpu_counter(d, "vram_mb"));
 	munmap(vram, VRAM);
 }
 
@@ -317,6 +341,42 @@ TEST_F(vgpu, bar0_mmap_isolation)
 	munmap(a, VRAM);
 	munmap(b, VRAM);
 	mgpu_close(&other);
+}
+
+/* A remove while the vGPU is open waits for its user, asks it to let go through the
+ * request eventfd, says so in the log, and completes once the user closes it.
+ */
+TEST_F_TIMEOUT(vgpu, remove_while_open, 120)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} s = {
+		.set = { .argsz = sizeof(s), .index = VFIO_PCI_REQ_IRQ_INDEX, .count = 1,
+			 .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER },
+	};
+	struct pollfd pfd = { .events = POLLIN };
+	int status;
+	pid_t child;
+
+	s.fd = eventfd(0, 0);
+	ASSERT_GE(s.fd, 0);
+	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_SET_IRQS, &s));
+	child = fork();
+	ASSERT_GE(child, 0);
+	if (!child) {
+		mgpu_close(&self->dev);	/* the fork's copies would hold the vGPU too */
+		_exit(mgpu_remove(self->dev.uuid) ? 1 : 0);
+	}
+	pfd.fd = s.fd;
+	EXPECT_EQ(1, poll(&pfd, 1, 30000)) TH_LOG("no release request within 30 s");
+	EXPECT_EQ(0, waitpid(child, &status, WNOHANG)) TH_LOG("remove did not wait");
+	EXPECT_EQ(1, mgpu_kmsg_grep("removal waits for the vGPU's user"));
+	mgpu_close(&self->dev);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(-ENOENT, mgpu_remove(self->dev.uuid));
+	close(s.fd);
 }
 
 TEST_HARNESS_MAIN
