@@ -75,7 +75,27 @@ for t in "${tests[@]}"; do
 done
 
 step "no vGPU left behind by the tests" test -z "$(ls /sys/bus/mdev/devices)"
-step "rmmod mgpu" rmmod mgpu
+
+# Unload with vGPUs alive: refused while QEMU holds one, and removes idle ones.
+new_vgpu() {	# new_vgpu <type>: create one on the software GPU, print its UUID
+	local u
+	u=$(cat /proc/sys/kernel/random/uuid)
+	echo "$u" > "/sys/class/mdev_bus/mgpu-soft.0/mdev_supported_types/$1/create" && echo "$u"
+}
+held=$(new_vgpu mgpu-16M)
+idle=$(new_vgpu mgpu-8M)
+qemu-system-x86_64 -machine q35 -S -display none -nodefaults \
+	-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$held" > "$out/unload-qemu.log" 2>&1 &
+qpid=$!
+holds_vfio() { ls -l "/proc/$qpid/fd" 2>/dev/null | grep -q '/dev/vfio/[0-9]'; }
+for _ in $(seq 120); do holds_vfio && break; sleep 0.5; done
+step "QEMU opens a vGPU for the unload check" holds_vfio
+step "rmmod is refused while QEMU holds a vGPU" sh -c '! rmmod mgpu'
+kill "$qpid"
+wait "$qpid"
+step "rmmod with idle vGPUs alive removes them" rmmod mgpu
+step "no vGPU is left after the unload" \
+	test ! -e "/sys/bus/mdev/devices/$held" -a ! -e "/sys/bus/mdev/devices/$idle"
 write_lifecycle
 echo "vm lifecycle 0" >> "$out/results"
 dmesg > "$out/dmesg.txt"
