@@ -20,7 +20,7 @@ BUILD := $(TOP)/build/$(KVER)
 # Kernel sources are copied per kernel so 6.12 and 6.1 objects never mix.
 SRCS  := Kbuild $(shell find mdev vfio-glue tmem include -name '*.[ch]' -o -name Kbuild 2>/dev/null)
 
-.PHONY: all modules install modules_install clean deps check run selftests checkpatch ksft help
+.PHONY: all modules install modules_install clean deps check run selftests checkpatch ksft help bench
 
 all: modules
 
@@ -54,6 +54,11 @@ check: deps
 
 run: deps
 	@scripts/demo.sh
+
+# make bench [KVER=...]: the benchmarks of bench/ in a test VM, printing ratios measured
+# side by side; the output is kept in build/bench/bench-<release>.txt.
+bench: deps modules ksft
+	$(MAKE) -C bench O=$(TOP)/build/bench KVER=$(KVER) run
 
 checkpatch: ksft
 	@scripts/checkpatch.sh

@@ -41,8 +41,8 @@ tests=()
 for tier in $tiers; do
 	case "$tier" in
 	vm|qemu)
-		for t in build/selftests/$tier/*_test; do
-			[ -x "$t" ] && tests+=("$tier $(basename "$t") $t")
+		for t in build/selftests/$tier/*_test selftests/$tier/*_test.sh; do
+			[ -x "$t" ] && tests+=("$tier $(basename "$t" .sh) $t")
 		done ;;
 	guest)
 		tests+=("guest nested selftests/guest/run-nested.sh") ;;

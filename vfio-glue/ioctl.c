@@ -128,9 +128,13 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
  */
 void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu)
 {
+	struct mgpu_mode mode;
+
 	mutex_lock(&vgpu->lock);
 	mgpu_cfg_reset(&vgpu->cfg);
 	mgpu_mmio_reset(&vgpu->mmio);
+	mgpu_mmio_mode(&vgpu->mmio, &mode);
+	mgpu_scanout_notify(vgpu, &mode);
 	vgpu->irq.intx_masked = false;
 	vgpu->irq.pending = false;
 	mutex_unlock(&vgpu->lock);

@@ -29,10 +29,18 @@
 #define DEBUGFS		"/sys/kernel/debug"
 #define PARAM		"/sys/module/mgpu/parameters/pci_gpus"
 
+/*
+ * vGPUs a test opens live in the fixture, so that the teardown closes (and unmaps)
+ * them before it removes them even when an assertion ends the test early: removing a
+ * vGPU waits until its device file is released.
+ */
 FIXTURE(pci) {
 	char gpu[MAX_GPUS][32];
 	long long vram_mb[MAX_GPUS];
 	int nr;
+	struct mgpu_dev dev[3];
+	void *map;
+	size_t map_len;
 };
 
 static int read_hex(const char *dir, const char *name)
@@ -194,6 +202,11 @@ FIXTURE_SETUP(pci)
 {
 	int i;
 
+	for (i = 0; i < 3; i++) {
+		self->dev[i].fd = -1;
+		self->dev[i].group = -1;
+		self->dev[i].container = -1;
+	}
 	if (!mgpu_modprobe_ok())
 		SKIP(return, "the mgpu module is not loaded");
 	self->nr = find_gpus(self->gpu, self->vram_mb);
@@ -208,6 +221,12 @@ FIXTURE_SETUP(pci)
 
 FIXTURE_TEARDOWN(pci)
 {
+	int i;
+
+	if (self->map)
+		munmap(self->map, self->map_len);
+	for (i = 0; i < 3; i++)
+		mgpu_close(&self->dev[i]);
 	mgpu_remove_all();
 	restore_gpus(self->gpu, self->nr);
 }
@@ -273,22 +292,24 @@ static void *map_vram(struct __test_metadata *_metadata, struct mgpu_dev *d, siz
 TEST_F(pci, vgpu_vram_through_bar0)
 {
 	const size_t len = 8u << 20;
-	struct mgpu_dev a, b, c;
+	struct mgpu_dev *a = &self->dev[0], *b = &self->dev[1], *c = &self->dev[2];
 	uint32_t *va, buf[1024];
 	size_t i, off;
 
 	if (access("/dev/vfio/vfio", F_OK))
 		SKIP(return, "no /dev/vfio/vfio (vfio not loaded)");
-	ASSERT_EQ(0, mgpu_create(&a, self->gpu[0], "mgpu-8M"));
-	ASSERT_EQ(0, mgpu_create(&b, self->gpu[0], "mgpu-8M"));
-	ASSERT_EQ(0, mgpu_open(&a));
-	ASSERT_EQ(0, mgpu_open(&b));
-	va = map_vram(_metadata, &a, len);
+	ASSERT_EQ(0, mgpu_create(a, self->gpu[0], "mgpu-8M"));
+	ASSERT_EQ(0, mgpu_create(b, self->gpu[0], "mgpu-8M"));
+	ASSERT_EQ(0, mgpu_open(a));
+	ASSERT_EQ(0, mgpu_open(b));
+	va = map_vram(_metadata, a, len);
 	ASSERT_NE(NULL, va);
+	self->map = va;
+	self->map_len = len;
 	for (i = 0; i < len / 4; i += 1021)
 		va[i] = 0xa5000000u | i;
 	for (off = 0; off < len; off += 1021 * 4 * 1024) {
-		ASSERT_EQ(sizeof(buf), mgpu_region_read(&a, VFIO_PCI_BAR0_REGION_INDEX, off,
+		ASSERT_EQ(sizeof(buf), mgpu_region_read(a, VFIO_PCI_BAR0_REGION_INDEX, off,
 							buf, sizeof(buf)));
 		for (i = 0; i < 1024; i++)
 			if ((off / 4 + i) % 1021 == 0)
@@ -296,28 +317,28 @@ TEST_F(pci, vgpu_vram_through_bar0)
 	}
 	for (i = 0; i < 1024; i++)
 		buf[i] = 0x5a5a0000u | i;
-	ASSERT_EQ(sizeof(buf), mgpu_region_write(&a, VFIO_PCI_BAR0_REGION_INDEX, len - 4096,
+	ASSERT_EQ(sizeof(buf), mgpu_region_write(a, VFIO_PCI_BAR0_REGION_INDEX, len - 4096,
 						 buf, sizeof(buf)));
 	EXPECT_EQ(0x5a5a0000u | 1023, va[len / 4 - 1]);
 	/* Isolation: b's VRAM is all zeros whatever a wrote. */
 	for (off = 0; off < len; off += sizeof(buf)) {
-		ASSERT_EQ(sizeof(buf), mgpu_region_read(&b, VFIO_PCI_BAR0_REGION_INDEX, off,
+		ASSERT_EQ(sizeof(buf), mgpu_region_read(b, VFIO_PCI_BAR0_REGION_INDEX, off,
 							buf, sizeof(buf)));
 		ASSERT_EQ(-1, first_nonzero(buf, 1024)) TH_LOG("vGPU b: data at %#zx", off);
 	}
 	munmap(va, len);
-	mgpu_close(&a);
-	mgpu_close(&b);
-	ASSERT_EQ(0, mgpu_remove(a.uuid));
+	self->map = NULL;
+	mgpu_close(a);
+	mgpu_close(b);
+	ASSERT_EQ(0, mgpu_remove(a->uuid));
 	/* The scrub: the next tenant of a's VRAM reads zeros. */
-	ASSERT_EQ(0, mgpu_create(&c, self->gpu[0], "mgpu-8M"));
-	ASSERT_EQ(0, mgpu_open(&c));
+	ASSERT_EQ(0, mgpu_create(c, self->gpu[0], "mgpu-8M"));
+	ASSERT_EQ(0, mgpu_open(c));
 	for (off = 0; off < len; off += 1021 * 4 * 1024) {
-		ASSERT_EQ(sizeof(buf), mgpu_region_read(&c, VFIO_PCI_BAR0_REGION_INDEX, off,
+		ASSERT_EQ(sizeof(buf), mgpu_region_read(c, VFIO_PCI_BAR0_REGION_INDEX, off,
 							buf, sizeof(buf)));
 		ASSERT_EQ(-1, first_nonzero(buf, 1024)) TH_LOG("vGPU c: data at %#zx", off);
 	}
-	mgpu_close(&c);
 }
 
 /* pci_gpus at run time: bad values refused; probe honours the list; "all" restores. */
@@ -550,37 +571,36 @@ TEST_F(pci, scanout_follows_mode)
 {
 	const char *bdf = self->gpu[0];
 	char host[1024], now[1024];
-	struct mgpu_dev a;
+	struct mgpu_dev *a = &self->dev[0];
 	int ret;
 
 	if (access("/dev/vfio/vfio", F_OK))
 		SKIP(return, "no /dev/vfio/vfio (vfio not loaded)");
 	ASSERT_GT(dispi_read(bdf, host, sizeof(host)), 0);
-	ASSERT_EQ(0, mgpu_create(&a, bdf, "mgpu-16M"));
-	ret = open_with_bar2(_metadata, &a);
+	ASSERT_EQ(0, mgpu_create(a, bdf, "mgpu-16M"));
+	ret = open_with_bar2(_metadata, a);
 	ASSERT_LE(0, ret);
 	if (ret)
 		SKIP(return, "the vGPU's BAR2 registers are not emulated yet (vfio-glue/mmio.c)");
-	ASSERT_EQ(0, scanout_write(bdf, a.uuid));
-	ASSERT_EQ(0, set_mode(&a, 480));	/* the second of two buffers */
+	ASSERT_EQ(0, scanout_write(bdf, a->uuid));
+	ASSERT_EQ(0, set_mode(a, 480));	/* the second of two buffers */
 	ASSERT_GT(dispi_read(bdf, now, sizeof(now)), 0);
 	ASSERT_LE(0, shown_offset(now)) TH_LOG(NOTIFY_HINT "\n%s", now);
 	/* The first visible byte: the vGPU's offset, moved by whole chunks. */
 	EXPECT_EQ(640 * 4 * 480 % (1 << 20), shown_offset(now) % (1 << 20));
 
-	ASSERT_EQ(0, dispi_set(&a, MGPU_DISPI_ENABLE, 0));
+	ASSERT_EQ(0, dispi_set(a, MGPU_DISPI_ENABLE, 0));
 	ASSERT_GT(dispi_read(bdf, now, sizeof(now)), 0);
 	EXPECT_STREQ(host, now);
 
-	ASSERT_EQ(0, set_mode(&a, 0));
+	ASSERT_EQ(0, set_mode(a, 0));
 	ASSERT_GT(dispi_read(bdf, now, sizeof(now)), 0);
 	EXPECT_LE(0, shown_offset(now)) TH_LOG("%s", now);
-	ASSERT_EQ(0, ioctl(a.fd, VFIO_DEVICE_RESET));
+	ASSERT_EQ(0, ioctl(a->fd, VFIO_DEVICE_RESET));
 	ASSERT_GT(dispi_read(bdf, now, sizeof(now)), 0);
 	EXPECT_STREQ(host, now) TH_LOG("a reset vGPU is still shown");
 	ASSERT_GT(scanout_read(bdf, now, sizeof(now)), 0);
-	EXPECT_STREQ(a.uuid, now);
-	mgpu_close(&a);
+	EXPECT_STREQ(a->uuid, now);
 }
 
 /*
@@ -591,7 +611,7 @@ TEST_F(pci, scanout_needs_contiguous_vram)
 {
 	const char *bdf = self->gpu[self->nr - 1];
 	char host[1024], now[1024];
-	struct mgpu_dev q[4], a;
+	struct mgpu_dev *a = &self->dev[0], q[4];
 	int i, ret;
 
 	if (access("/dev/vfio/vfio", F_OK))
@@ -604,25 +624,24 @@ TEST_F(pci, scanout_needs_contiguous_vram)
 		ASSERT_EQ(0, mgpu_create(&q[i], bdf, "mgpu-8M"));
 	ASSERT_EQ(0, mgpu_remove(q[1].uuid));
 	ASSERT_EQ(0, mgpu_remove(q[3].uuid));
-	ASSERT_EQ(0, mgpu_create(&a, bdf, "mgpu-16M"));
-	ret = open_with_bar2(_metadata, &a);
+	ASSERT_EQ(0, mgpu_create(a, bdf, "mgpu-16M"));
+	ret = open_with_bar2(_metadata, a);
 	ASSERT_LE(0, ret);
 	if (ret)
 		SKIP(return, "the vGPU's BAR2 registers are not emulated yet (vfio-glue/mmio.c)");
-	ASSERT_EQ(0, scanout_write(bdf, a.uuid));
+	ASSERT_EQ(0, scanout_write(bdf, a->uuid));
 
-	ASSERT_EQ(0, set_mode(&a, 0));
+	ASSERT_EQ(0, set_mode(a, 0));
 	ASSERT_GT(dispi_read(bdf, now, sizeof(now)), 0);
 	EXPECT_EQ(8 << 20, shown_offset(now)) TH_LOG(NOTIFY_HINT "\n%s", now);
 
 	/* Lines 3200..3679 cross the partition's 8 MiB mark: chunk 15 -> chunk 24. */
-	ASSERT_EQ(0, set_mode(&a, 3200));
+	ASSERT_EQ(0, set_mode(a, 3200));
 	ASSERT_GT(dispi_read(bdf, now, sizeof(now)), 0);
 	EXPECT_STREQ(host, now);
 	EXPECT_EQ(1, mgpu_kmsg_grep("is not contiguous in the GPU's VRAM"));
 	ASSERT_GT(scanout_read(bdf, now, sizeof(now)), 0);
-	EXPECT_STREQ(a.uuid, now);
-	mgpu_close(&a);
+	EXPECT_STREQ(a->uuid, now);
 }
 
 TEST_HARNESS_MAIN

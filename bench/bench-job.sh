@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# mgpu's benchmark job, run by scripts/vm.sh inside the test VM (appended to its job.sh):
+# loads mgpu with one 256 MiB software GPU and the mtty sample, runs every benchmark
+# and writes their output to $MGPU_OUT/bench.txt. Exits non-zero if any failed.
+set -u
+out=$MGPU_OUT
+bin=${MGPU_BENCH_BIN:?}
+kver=$(uname -r)
+ulimit -l unlimited
+cd "$MGPU_TOP" || exit 1
+
+rc=0
+{
+	echo "# mgpu benchmarks, $(date -u '+%F %T') UTC, kernel $kver, QEMU TCG" \
+		"($(nproc) vCPUs), commit $(git -C "$MGPU_TOP" rev-parse --short HEAD 2>/dev/null)"
+	modprobe -a vfio_iommu_type1 mdev || exit 1
+	insmod "build/$kver/mod/mgpu.ko" soft_gpus=1 soft_vram_mb=256 || exit 1
+	insmod "${MGPU_BENCH_MTTY:?}" || echo "# mtty.ko did not load: its comparisons SKIP"
+	for b in vram_bw reg_access lifecycle; do
+		echo "== $b"
+		timeout -k 10 900 "$bin/$b" < /dev/null 2>&1 || { echo "$b: failed ($?)"; rc=1; }
+	done
+	rmmod mtty 2>/dev/null
+	rmmod mgpu || rc=1
+} > "$out/bench.txt" 2>&1
+cat "$out/bench.txt"
+dmesg > "$out/dmesg.txt"
+exit $rc
