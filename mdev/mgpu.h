@@ -155,6 +155,16 @@ struct mgpu_irq {
 };
 
 /**
+ * struct mgpu_vgpu_traps - trapped accesses of a vGPU, one instance per CPU
+ * @reads: read() calls
+ * @writes: write() calls
+ */
+struct mgpu_vgpu_traps {
+	u64 reads;
+	u64 writes;
+};
+
+/**
  * struct mgpu_vgpu - one vGPU: a vfio_device on an mdev
  * @vdev: the VFIO core's device (must stay first for vfio_alloc_device)
  * @parent: the GPU it runs on
@@ -166,8 +176,8 @@ struct mgpu_irq {
  * @vram_size: bytes of VRAM in the partition
  * @nr_chunks: chunks in the partition
  * @chunks: the partition's translation table (partition chunk -> GPU chunk)
- * @trapped_reads: read() calls on any region (the trapped slow path)
- * @trapped_writes: write() calls on any region
+ * @traps: per-CPU counts of read() and write() calls on any region (the trapped
+ *	path); per CPU so that counting adds no shared cache line or atomic to a trap
  * @vram_faults: pages of VRAM mapped for passthrough
  * @shadow: the display region's shadow framebuffer (vram_size bytes), or NULL
  * @plane_queries: display frames copied into @shadow
@@ -187,8 +197,7 @@ struct mgpu_vgpu {
 	u64 vram_size;
 	u32 nr_chunks;
 	u32 *chunks;
-	atomic64_t trapped_reads;
-	atomic64_t trapped_writes;
+	struct mgpu_vgpu_traps __percpu *traps;
 	atomic64_t vram_faults;
 	void *shadow;
 	u64 plane_queries;

@@ -7,6 +7,7 @@
 
 #include <linux/module.h>
 #include <linux/mdev.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/mgpu.h>
@@ -45,9 +46,14 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 	vgpu->type = type;
 	vgpu->vram_size = type->vram_size;
 	vgpu->nr_chunks = type->vram_size >> MGPU_CHUNK_SHIFT;
-	vgpu->chunks = kcalloc(vgpu->nr_chunks, sizeof(*vgpu->chunks), GFP_KERNEL);
-	if (!vgpu->chunks)
+	vgpu->traps = alloc_percpu(struct mgpu_vgpu_traps);
+	if (!vgpu->traps)
 		return -ENOMEM;
+	vgpu->chunks = kcalloc(vgpu->nr_chunks, sizeof(*vgpu->chunks), GFP_KERNEL);
+	if (!vgpu->chunks) {
+		ret = -ENOMEM;
+		goto err_free_traps;
+	}
 	ret = mgpu_parent_alloc_vram(parent, vgpu->nr_chunks, vgpu->chunks);
 	if (ret) {
 		dev_err(vdev->dev, "no room for a %s vGPU: %llu MiB of VRAM free\n",
@@ -62,6 +68,8 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 
 err_free_chunks:
 	kfree(vgpu->chunks);
+err_free_traps:
+	free_percpu(vgpu->traps);
 	return ret;
 }
 
@@ -72,6 +80,7 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 	vfree(vgpu->shadow);
 	mgpu_parent_free_chunks(vgpu->parent, vgpu->nr_chunks, vgpu->chunks);
 	kfree(vgpu->chunks);
+	free_percpu(vgpu->traps);
 	mutex_destroy(&vgpu->lock);
 	mgpu_compat_free_vdev(vdev);
 }

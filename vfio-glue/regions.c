@@ -158,9 +158,9 @@ static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 	ssize_t ret;
 
 	if (write)
-		atomic64_inc(&vgpu->trapped_writes);
+		this_cpu_inc(vgpu->traps->writes);
 	else
-		atomic64_inc(&vgpu->trapped_reads);
+		this_cpu_inc(vgpu->traps->reads);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
 		mutex_lock(&vgpu->lock);

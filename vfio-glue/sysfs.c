@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/percpu.h>
 #include <linux/sysfs.h>
 
 #include "vgpu.h"
@@ -37,6 +38,19 @@ static ssize_t mode_show(struct device *dev, struct device_attribute *attr, char
 }
 static DEVICE_ATTR_RO(mode);
 
+static u64 traps_sum(struct mgpu_vgpu *vgpu, bool writes)
+{
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mgpu_vgpu_traps *t = per_cpu_ptr(vgpu->traps, cpu);
+
+		sum += writes ? READ_ONCE(t->writes) : READ_ONCE(t->reads);
+	}
+	return sum;
+}
+
 #define MGPU_COUNTER_ATTR(name, expr)						\
 static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
 			   char *buf)						\
@@ -47,8 +61,8 @@ static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
 }										\
 static DEVICE_ATTR_RO(name)
 
-MGPU_COUNTER_ATTR(trapped_reads, atomic64_read(&vgpu->trapped_reads));
-MGPU_COUNTER_ATTR(trapped_writes, atomic64_read(&vgpu->trapped_writes));
+MGPU_COUNTER_ATTR(trapped_reads, traps_sum(vgpu, false));
+MGPU_COUNTER_ATTR(trapped_writes, traps_sum(vgpu, true));
 MGPU_COUNTER_ATTR(vram_faults, atomic64_read(&vgpu->vram_faults));
 MGPU_COUNTER_ATTR(interrupts, READ_ONCE(vgpu->irq.delivered));
 MGPU_COUNTER_ATTR(frames, READ_ONCE(vgpu->plane_queries));
