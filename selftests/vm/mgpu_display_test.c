@@ -232,6 +232,7 @@ TEST_F(dpy, reset_disables_display)
 {
 	struct mgpu_dev *d = &self->dev;
 	struct vfio_device_gfx_plane_info p;
+	char mode[64];
 
 	bochs_setmode(d, 640, 480, 640, 0);
 	dispi_wr(d, MGPU_DISPI_ID, 0xb0c0);
@@ -239,12 +240,32 @@ TEST_F(dpy, reset_disables_display)
 	EXPECT_EQ(MGPU_DISPI_ID5, dispi_rd(d, MGPU_DISPI_ID));
 	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
 	EXPECT_EQ(0, p.drm_format);
-	{
-		char mode[64];
+	EXPECT_EQ(0, vgpu_attr(d, "mode", mode, sizeof(mode)));
+	EXPECT_STREQ("off", mode);
+}
 
-		EXPECT_EQ(0, vgpu_attr(d, "mode", mode, sizeof(mode)));
-		EXPECT_STREQ("off", mode);
-	}
+/* A reset halfway through a mode set leaves power-on state, and the next mode set
+ * works as on a fresh vGPU.
+ */
+TEST_F(dpy, reset_mid_modeset)
+{
+	struct mgpu_dev *d = &self->dev;
+	struct vfio_device_gfx_plane_info p;
+
+	dispi_wr(d, MGPU_DISPI_ENABLE, 0);
+	dispi_wr(d, MGPU_DISPI_BPP, 16);
+	dispi_wr(d, MGPU_DISPI_XRES, 320);
+	ASSERT_EQ(0, ioctl(d->fd, VFIO_DEVICE_RESET));
+	EXPECT_EQ(0, dispi_rd(d, MGPU_DISPI_XRES));
+	EXPECT_EQ(0, dispi_rd(d, MGPU_DISPI_ENABLE));
+	EXPECT_EQ(VRAM >> 16, dispi_rd(d, MGPU_DISPI_VIDEO_MEMORY_64K));
+	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
+	EXPECT_EQ(0, p.drm_format);
+	bochs_setmode(d, 800, 600, 800, 0);
+	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
+	EXPECT_EQ(FMT_XRGB8888, p.drm_format);
+	EXPECT_EQ(800, p.width);
+	EXPECT_EQ(600, p.height);
 }
 
 /* Random register writes never make the plane reach outside the vGPU's VRAM. */
@@ -378,6 +399,7 @@ TEST_F(dpy, msi_delivery)
 	struct mgpu_dev *d = &self->dev;
 	int efd = eventfd(0, EFD_NONBLOCK);
 	uint16_t ctrl;
+	char n[32];
 
 	ASSERT_GE(efd, 0);
 	ASSERT_EQ(0, set_irq_eventfd(d, VFIO_PCI_MSI_IRQ_INDEX, efd));
@@ -387,12 +409,8 @@ TEST_F(dpy, msi_delivery)
 	ASSERT_EQ(0, reg32_wr(d, MGPU_IRQ_RAISE, MGPU_IRQ_CAUSE_SOFT));
 	EXPECT_EQ(1, events(efd, 1000));
 	EXPECT_EQ(MGPU_IRQ_CAUSE_SOFT, reg32_rd(d, MGPU_IRQ_STATUS));
-	{
-		char n[32];
-
-		EXPECT_EQ(0, vgpu_attr(d, "interrupts", n, sizeof(n)));
-		EXPECT_STREQ("1", n);
-	}
+	EXPECT_EQ(0, vgpu_attr(d, "interrupts", n, sizeof(n)));
+	EXPECT_STREQ("1", n);
 	/* Still pending: no second edge. */
 	ASSERT_EQ(0, reg32_wr(d, MGPU_IRQ_RAISE, MGPU_IRQ_CAUSE_SOFT));
 	EXPECT_EQ(0, events(efd, 100));
