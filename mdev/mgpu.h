@@ -181,7 +181,10 @@ struct mgpu_vgpu_traps {
  * @vram_faults: pages of VRAM mapped for passthrough
  * @shadow: the display region's shadow framebuffer (vram_size bytes), or NULL
  * @plane_queries: display frames copied into @shadow
- * @edid_blob: the EDID the user (QEMU) wrote into the EDID region
+ * @width: the virtual monitor's preferred width (mgpu/resolution)
+ * @height: the virtual monitor's preferred height
+ * @edid_blob: the EDID the guest reads: mgpu's own for @width x @height, or what the
+ *	user (QEMU) wrote into the EDID region
  * @edid_size: bytes of @edid_blob in use
  * @edid_link: VFIO_DEVICE_GFX_LINK_STATE_UP or _DOWN
  */
@@ -201,6 +204,7 @@ struct mgpu_vgpu {
 	atomic64_t vram_faults;
 	void *shadow;
 	u64 plane_queries;
+	u32 width, height;
 	u8 edid_blob[MGPU_MMIO_EDID_SIZE];
 	u32 edid_size;
 	u32 edid_link;

@@ -63,7 +63,9 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 	mutex_init(&vgpu->lock);
 	vgpu_init_cfg(vgpu);
 	mgpu_mmio_init(&vgpu->mmio, vgpu->vram_size);
-	vgpu->edid_link = VFIO_DEVICE_GFX_LINK_STATE_DOWN;
+	mutex_lock(&vgpu->lock);
+	mgpu_vgpu_set_resolution_locked(vgpu, 1024, 768);	/* fits the smallest type */
+	mutex_unlock(&vgpu->lock);
 	return 0;
 
 err_free_chunks:

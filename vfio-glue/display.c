@@ -17,6 +17,7 @@
 #include <uapi/drm/drm_fourcc.h>
 
 #include "compat.h"
+#include "edid.h"
 #include "vgpu.h"
 
 #define EDID_HDR_SIZE	sizeof(struct vfio_region_gfx_edid)
@@ -228,6 +229,36 @@ static void edid_apply_locked(struct mgpu_vgpu *vgpu)
 	memset(m->edid, 0, sizeof(m->edid));
 	if (vgpu->edid_link == VFIO_DEVICE_GFX_LINK_STATE_UP)
 		memcpy(m->edid, vgpu->edid_blob, vgpu->edid_size);
+}
+
+/**
+ * mgpu_vgpu_set_resolution_locked - plug in a virtual monitor with this preferred mode
+ * @vgpu: the vGPU, with vgpu->lock held
+ * @width: preferred width
+ * @height: preferred height
+ *
+ * Replaces the EDID the guest reads (also one the user wrote into the EDID region);
+ * the guest sees it the next time its driver reads the EDID.
+ *
+ * Return: 0, or -EINVAL for a resolution out of the EDID's range or one whose 32-bit
+ * frame does not fit the vGPU's VRAM.
+ */
+int mgpu_vgpu_set_resolution_locked(struct mgpu_vgpu *vgpu, u32 width, u32 height)
+{
+	int ret;
+
+	lockdep_assert_held(&vgpu->lock);
+	if ((u64)width * height * 4 > vgpu->vram_size)
+		return -EINVAL;
+	ret = mgpu_edid_build(vgpu->edid_blob, width, height);
+	if (ret)
+		return ret;
+	vgpu->width = width;
+	vgpu->height = height;
+	vgpu->edid_size = MGPU_EDID_BLOCK;
+	vgpu->edid_link = VFIO_DEVICE_GFX_LINK_STATE_UP;
+	edid_apply_locked(vgpu);
+	return 0;
 }
 
 static int edid_hdr_write_locked(struct mgpu_vgpu *vgpu, u32 field, u32 val)

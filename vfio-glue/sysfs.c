@@ -9,6 +9,7 @@
 #include <linux/percpu.h>
 #include <linux/sysfs.h>
 
+#include "edid.h"
 #include "vgpu.h"
 
 static struct mgpu_vgpu *dev_to_vgpu(struct device *dev)
@@ -51,6 +52,39 @@ static u64 traps_sum(struct mgpu_vgpu *vgpu, bool writes)
 	return sum;
 }
 
+static ssize_t resolution_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	struct mgpu_vgpu *vgpu = dev_to_vgpu(dev);
+
+	return sysfs_emit(buf, "%ux%u\n", vgpu->width, vgpu->height);
+}
+
+static ssize_t resolution_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct mgpu_vgpu *vgpu = dev_to_vgpu(dev);
+	u32 w, h;
+	char end;
+	int ret, n;
+
+	n = sscanf(buf, "%ux%u%c", &w, &h, &end);
+	if (n < 2 || (n == 3 && end != '\n')) {
+		dev_info(dev, "resolution: \"%.*s\" is not <width>x<height>\n",
+			 (int)min_t(size_t, count, 32), buf);
+		return -EINVAL;
+	}
+	mutex_lock(&vgpu->lock);
+	ret = mgpu_vgpu_set_resolution_locked(vgpu, w, h);
+	mutex_unlock(&vgpu->lock);
+	if (ret)
+		dev_info(dev, "resolution: %ux%u is outside %ux%u..%ux%u or beyond %llu MiB of VRAM\n",
+			 w, h, MGPU_EDID_MIN_W, MGPU_EDID_MIN_H, MGPU_EDID_MAX_W,
+			 MGPU_EDID_MAX_H, vgpu->vram_size >> 20);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(resolution);
+
 #define MGPU_COUNTER_ATTR(name, expr)						\
 static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
 			   char *buf)						\
@@ -70,6 +104,7 @@ MGPU_COUNTER_ATTR(frames, READ_ONCE(vgpu->plane_queries));
 static struct attribute *mgpu_vgpu_attrs[] = {
 	&dev_attr_vram_mb.attr,
 	&dev_attr_mode.attr,
+	&dev_attr_resolution.attr,
 	&dev_attr_trapped_reads.attr,
 	&dev_attr_trapped_writes.attr,
 	&dev_attr_vram_faults.attr,

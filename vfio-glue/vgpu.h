@@ -46,6 +46,7 @@ ssize_t mgpu_vgpu_read_display(struct mgpu_vgpu *vgpu, char __user *buf, size_t 
 ssize_t mgpu_vgpu_rw_edid(struct mgpu_vgpu *vgpu, char __user *buf, size_t count,
 			  u64 off, bool write);
 int mgpu_vgpu_edid_cap(struct vfio_info_cap *caps);
+int mgpu_vgpu_set_resolution_locked(struct mgpu_vgpu *vgpu, u32 width, u32 height);
 
 extern const struct attribute_group *mgpu_vgpu_groups[];
 

@@ -11,7 +11,6 @@
  * run-nested.sh passes the seeds on the guest's kernel command line, which hands them
  * to /init's environment; the handoff offsets and pattern are shared with it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -25,6 +24,7 @@
 #include <linux/mgpu.h>
 
 #include "kselftest_harness.h"
+#include "mgpu_guest.h"
 
 /* struct resource flags as sysfs 'resource' prints them (include/linux/ioport.h). */
 #define RES_MEM		0x00000200ULL
@@ -33,42 +33,17 @@
 
 #define PAGE_4K		4096u
 #define NR_STD_BARS	6
-#define BDF_LEN		256	/* a d_name */
 #define HANDOFF_N	16	/* dwords handed between host and guest */
 
 struct bar_res {
 	unsigned long long start, end, flags;
 };
 
-static const char *sysfs_root(void)
-{
-	const char *root = getenv("MGPU_SYSFS");
-
-	return root && *root ? root : "/sys";
-}
-
 static size_t expected_vram(void)
 {
 	const char *mib = getenv("MGPU_GUEST_VRAM_MIB");
 
 	return (size_t)(mib && *mib ? strtoul(mib, NULL, 0) : 16) << 20;
-}
-
-/* Read a sysfs attribute of @bdf as a number; -1 if it cannot be read. */
-static long long pci_attr(const char *bdf, const char *attr)
-{
-	char path[512], buf[64];
-	long long val = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sysfs_root(), bdf, attr);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f))
-		val = strtoll(buf, NULL, 0);
-	fclose(f);
-	return val;
 }
 
 static int pci_attr_write(const char *bdf, const char *attr, const char *val)
@@ -92,37 +67,6 @@ static int pci_open(const char *bdf, const char *file, int flags)
 
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/%s", sysfs_root(), bdf, file);
 	return open(path, flags);
-}
-
-static bool is_vgpu(const char *bdf)
-{
-	return pci_attr(bdf, "vendor") == MGPU_PCI_VENDOR_ID &&
-	       pci_attr(bdf, "device") == MGPU_PCI_DEVICE_ID &&
-	       pci_attr(bdf, "subsystem_vendor") == MGPU_PCI_SUBSYS_VENDOR_ID &&
-	       pci_attr(bdf, "subsystem_device") == MGPU_PCI_SUBSYS_DEVICE_ID;
-}
-
-/* The first vGPU on the guest's PCI bus into @bdf; -ENODEV if there is none. */
-static int find_vgpu(char *bdf, size_t len)
-{
-	char path[512];
-	struct dirent *de;
-	int ret = -ENODEV;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "%s/bus/pci/devices", sysfs_root());
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] != '.' && is_vgpu(de->d_name)) {
-			snprintf(bdf, len, "%s", de->d_name);
-			ret = 0;
-			break;
-		}
-	}
-	closedir(dir);
-	return ret;
 }
 
 /* Line @bar of the device's 'resource' file: "start end flags" per standard BAR. */
@@ -235,6 +179,16 @@ static size_t verify(struct __test_metadata *_metadata, void *bar, size_t size,
 static size_t handoff_off(size_t size, unsigned int k)
 {
 	return k * (size / HANDOFF_N) + 8 * k;
+}
+
+/*
+ * The guest's handoff to the host spreads over the upper half of VRAM only: the drm
+ * tests run after this binary, and bochs-drm allocates its framebuffers from the bottom
+ * of VRAM. The frame those tests show the host covers the lower half's first pages.
+ */
+static size_t handoff_out_off(size_t size, unsigned int k)
+{
+	return size / 2 + handoff_off(size / 2, k);
 }
 
 static bool env_seed(const char *name, uint32_t *seed)
@@ -411,11 +365,11 @@ TEST_F(vgpu, vram_to_host)
 	if (!env_seed("MGPU_SEED_OUT", &seed))
 		SKIP(return, "no MGPU_SEED_OUT (run-nested.sh sets it)");
 	for (k = 0; k < HANDOFF_N; k++) {
-		off = handoff_off(self->size, k);
+		off = handoff_out_off(self->size, k);
 		bar_write32(self->bar, off, pattern(seed, off));
 	}
 	for (k = 0; k < HANDOFF_N; k++) {
-		off = handoff_off(self->size, k);
+		off = handoff_out_off(self->size, k);
 		EXPECT_EQ(pattern(seed, off), bar_read32(self->bar, off));
 	}
 }

@@ -10,6 +10,18 @@
 # Before the boot and after it, a guest-less QEMU (qtest) opens the vGPU through VFIO:
 # it leaves a pattern in VRAM that the guest must read (MGPU_SEED_IN) and checks the one
 # the guest left (MGPU_SEED_OUT), so both directions are shown to reach the vGPU's VRAM.
+#
+# The display: the nested QEMU shows the vGPU with display=on (a region plane). QEMU
+# writes no EDID for a region-plane display (it refuses xres=/yres= there: "need edid
+# support"; only its dma-buf path builds one), so the guest's bochs-drm finds none and
+# prefers its default mode, $mode. The guest runs its tests that map the vGPU's BARs
+# themselves first, then
+# loads the stock bochs-drm (with the modules it needs, from this kernel's tree) and runs
+# its *_drm_test ones. mgpu_guest_drm_test draws a frame into fbdev, says so on ttyS1
+# ('@@mgpu-guest frame WxH seed S') and waits for a line on its third serial port
+# (a pipe here); meanwhile this script takes a QMP 'screendump' and mgpu_frame.py
+# compares it with the frame pixel by pixel; the capture is kept as
+# $MGPU_OUT/guest-frame.png.
 #   MGPU_TOP, MGPU_OUT     the repository and the results folder (set by vm-job.sh)
 #   MGPU_TEST_TIMEOUT      the runner's limit for this script (default 600 s); the
 #                          nested QEMU gets what is left of it less a margin
@@ -23,7 +35,8 @@ vram_mib=$(echo "$type" | sed -n 's/^mgpu-\([0-9]*\)M$/\1/p')
 bins=$top/build/selftests/guest
 limit=$(( ${MGPU_TEST_TIMEOUT:-600} - 45 ))
 mark=@@mgpu-guest
-steps=8			# the script's own results, besides one per guest test
+steps=9			# the script's own results, besides one per guest test
+mode=1280x800		# the vGPU's virtual monitor prefers it (mgpu/resolution, its EDID)
 seed_in=$(( (RANDOM << 17 ^ RANDOM << 8 ^ RANDOM) & 0xffffffff ))
 seed_out=$(( (seed_in * 2654435761 + 12345) & 0xffffffff ))
 handoff_n=16		# as HANDOFF_N in mgpu_guest_test.c
@@ -118,12 +131,17 @@ host_fill() {
 	qt_stop
 }
 
+# The guest hands its pattern over in the upper half of VRAM, below bochs-drm's reach.
+handoff_out_off() {	# handoff_out_off <k>
+	echo $(( (vram_mib << 19) + $1 * (vram_mib << 19) / handoff_n + 8 * $1 ))
+}
+
 # Guest to host: the handoff dwords hold the guest's MGPU_SEED_OUT pattern.
 host_check() {
 	local k off got want bad=0
 	qt_start || return 1
 	for ((k = 0; k < handoff_n; k++)); do
-		off=$(handoff_off $k)
+		off=$(handoff_out_off $k)
 		got=$(qt readl $((qt_bar + off))) || return 1
 		want=$(pattern "$seed_out" "$off")
 		if [ $((got)) != "$want" ]; then
@@ -175,9 +193,12 @@ create_vgpu() {
 		echo "no $type type under $parent"; return 1; }
 	uuid=$(cat /proc/sys/kernel/random/uuid)
 	echo "$uuid" > "$parent/mdev_supported_types/$type/create" || { uuid=; return 1; }
+	echo "$mode" > "/sys/bus/mdev/devices/$uuid/mgpu/resolution"
 }
 
-# The guest's /init: run each test binary with its TAP on ttyS1, then power off.
+# The guest's /init: run each test binary with its TAP on ttyS1, then power off. The
+# *_drm_test ones run once bochs-drm is loaded, the others (which mmap the vGPU's BARs
+# through sysfs, refused once a driver claims them) before.
 write_init() {
 	cat > "$work/root/init" <<-EOF
 	#!/bin/busybox sh
@@ -187,12 +208,24 @@ write_init() {
 	mount -t devtmpfs dev /dev
 	exec 3> /dev/ttyS1
 	stty -F /dev/ttyS1 raw -echo
+	stty -F /dev/ttyS2 raw -echo
 	echo "$mark init \$(uname -r) seeds \$MGPU_SEED_IN \$MGPU_SEED_OUT" >&3
 	export MGPU_GUEST_VRAM_MIB=$vram_mib
+	export MGPU_GUEST_MODE=$mode
+	export MGPU_FRAME_ACK=/dev/ttyS2
+	run_test() {
+		echo "$mark begin \${1##*/}" >&3
+		"\$1" >&3 2>&1
+		echo "$mark end \${1##*/} \$?" >&3
+	}
 	for t in /tests/*; do
-		echo "$mark begin \${t##*/}" >&3
-		"\$t" >&3 2>&1
-		echo "$mark end \${t##*/} \$?" >&3
+		case "\$t" in *_drm_test) ;; *) run_test "\$t" ;; esac
+	done
+	while read -r m; do
+		insmod "/lib/modules/\$m" 2>&1 | sed "s|^|# insmod \$m: |" >&3
+	done < /lib/modules/order
+	for t in /tests/*_drm_test; do
+		[ -x "\$t" ] && run_test "\$t"
 	done
 	echo "$mark done" >&3
 	exec 3>&-
@@ -202,28 +235,57 @@ write_init() {
 	chmod +x "$work/root/init"
 }
 
+guest_kernel() {
+	printf "%s\n" /boot/vmlinuz-6.12.* | sort -V | tail -n 1
+}
+
+# bochs (Debian's name for bochs-drm) and the modules it needs, in load order, from the
+# guest kernel's tree here, decompressed for busybox's insmod; their names in 'order'.
+add_drm_modules() {
+	local kver dir=$work/root/lib/modules cmd mod name
+	kver=$(basename "$(guest_kernel)")
+	kver=${kver#vmlinuz-}
+	mkdir -p "$dir" || return 1
+	modprobe -S "$kver" --show-depends bochs > "$work/modules" || return 1
+	while read -r cmd mod _; do
+		[ "$cmd" = insmod ] || continue
+		name=$(basename "$mod" .xz)
+		case "$mod" in
+		*.xz) xz -dc "$mod" > "$dir/$name" ;;
+		*) cp "$mod" "$dir/$name" ;;
+		esac || return 1
+		echo "$name" >> "$dir/order"
+	done < "$work/modules"
+	grep -qx bochs.ko "$dir/order" 2>/dev/null || { echo "no bochs.ko for $kver"; return 1; }
+}
+
 build_initramfs() {
 	[ ${#expected[@]} -gt 0 ] || { echo "no guest tests in $bins"; return 1; }
 	mkdir -p "$work/root"/{bin,dev,proc,sys,tests} || return 1
 	cp /bin/busybox "$work/root/bin/busybox" || return 1
 	cp "$bins"/*_test "$work/root/tests/" || return 1
+	add_drm_modules || return 1
 	write_init
 	(cd "$work/root" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
 }
 
 start_qemu() {
 	local kernel
-	kernel=$(printf "%s\n" /boot/vmlinuz-6.12.* | sort -V | tail -n 1)
+	kernel=$(guest_kernel)
 	[ -e "$kernel" ] || { echo "no /boot/vmlinuz-6.12.*"; return 1; }
 	echo "guest kernel $kernel"
-	# The root port gives the guest a bus reset for the vGPU (reset_keeps_vram).
+	mkfifo "$work/ack.in" "$work/ack.out" || return 1
+	# The root port gives the guest a bus reset for the vGPU (reset_keeps_vram). The
+	# guest's ttyS2 is the pipe capture_frame() acknowledges the guest's frame on.
 	qemu-system-x86_64 -machine q35 -cpu max -m 512 -nodefaults -vga none \
 		-display none -no-reboot -kernel "$kernel" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic loglevel=7 rdinit=/init \
 MGPU_SEED_IN=$seed_in MGPU_SEED_OUT=$seed_out" \
 		-serial "file:$out/guest-console.log" -serial "file:$work/guest.tap" \
+		-chardev "pipe,id=ack,path=$work/ack" -serial chardev:ack \
+		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
 		-device pcie-root-port,id=rp0,chassis=1 \
-		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,bus=rp0" \
+		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,bus=rp0,display=on" \
 		> "$work/qemu.log" 2>&1 &
 	qemu_pid=$!
 	sleep 10
@@ -239,6 +301,24 @@ wait_for() {
 	done
 	echo $((SECONDS - t0))
 	grep -q "^$mark $1" "$work/guest.tap" 2>/dev/null
+}
+
+# The host's half of the frame test: capture the vGPU's display (QEMU's console of it)
+# once the guest said its frame is in VRAM, compare it with that frame, then let the
+# guest go on. Prints mgpu_frame.py's verdict.
+capture_frame() {
+	local line size seed fd rc
+	line=$(tr -d '\r' < "$work/guest.tap" | grep -m 1 "^$mark frame ")
+	read -r _ _ size _ seed <<< "$line"
+	python3 "$top/selftests/guest/mgpu_frame.py" "$work/qmp.sock" "$out" "$size" "$seed" \
+		> "$work/frame.log" 2>&1
+	rc=$?
+	# Opened read-write, a FIFO does not wait for QEMU's end of it.
+	exec {fd}<> "$work/ack.in"
+	echo "@@mgpu-host captured: $(head -n 1 "$work/frame.log")" >&"$fd"
+	exec {fd}>&-
+	cat "$work/frame.log"
+	return $rc
 }
 
 # Give a guest that said 'done' a moment to power off, so its console is complete.
@@ -281,12 +361,24 @@ report_guest() {
 }
 
 qemu_diag() {
-	tail -n 5 "$work/qemu.log" 2>/dev/null
+	tail -n 10 "$work/qemu.log" 2>/dev/null
 	tail -n 3 "$out/guest-console.log" 2>/dev/null
 }
 
+start_diag() {
+	cat "$work/start.log"
+	qemu_diag
+}
+
+# What the command "$@" prints, into the caller's 'diag' array. Through a file: the
+# test VM's chroot has no /dev/fd for a process substitution.
+diag_of() {
+	"$@" > "$work/diag.log" 2>/dev/null
+	mapfile -t diag < "$work/diag.log"
+}
+
 main() {
-	local t_init t_done diag
+	local t_init t_frame t_done diag
 
 	work=$(mktemp -d /tmp/mgpu-nested.XXXXXX) || exit 1
 	: > "$out/guest-console.log"
@@ -311,21 +403,32 @@ main() {
 		tap ok "host filled VRAM through VFIO for the guest (seed $seed_in)"
 	else
 		qt_stop
-		mapfile -t diag < <(cat "$work/step.log" "$work/qtest.log" 2>/dev/null)
+		diag_of cat "$work/step.log" "$work/qtest.log"
 		tap "not ok" "host filled VRAM through VFIO for the guest" "${diag[@]}"
 	fi
 	t0=$SECONDS
 	if [ -n "$uuid" ] && [ "$failed" = 0 ] && start_qemu > "$work/start.log"; then
 		tap ok "nested QEMU started with the vGPU assigned" "$(cat "$work/start.log")"
 	else
-		mapfile -t diag < <(cat "$work/start.log" 2>/dev/null; qemu_diag)
+		diag_of start_diag
 		tap "not ok" "nested QEMU started with the vGPU assigned" "${diag[@]}"
 	fi
 	if [ -n "$qemu_pid" ] && t_init=$(wait_for init); then
 		tap ok "guest booted to /init in ${t_init}s"
 	else
-		mapfile -t diag < <(qemu_diag)
+		diag_of qemu_diag
 		tap "not ok" "guest booted to /init (gave up after ${t_init:-0}s)" "${diag[@]}"
+	fi
+	: > "$work/step.log"
+	if [ -n "$qemu_pid" ] && t_frame=$(wait_for frame) &&
+	   capture_frame > "$work/step.log" 2>&1; then
+		tap ok "host's capture of the vGPU's display is the guest's frame:\
+ $(head -n 1 "$work/step.log") (${t_frame}s)"
+	else
+		mapfile -t diag < "$work/step.log"
+		[ -s "$work/step.log" ] || diag=("the guest never said its frame was ready")
+		tap "not ok" "host's capture of the vGPU's display is the guest's frame" \
+			"${diag[@]#\# }"
 	fi
 	if [ -n "$qemu_pid" ] && t_done=$(wait_for "done"); then
 		wait_poweroff
@@ -339,7 +442,7 @@ main() {
 		tap ok "host read the guest's VRAM writes through VFIO (seed $seed_out)"
 	else
 		qt_stop
-		mapfile -t diag < <(cat "$work/step.log" "$work/qtest.log" 2>/dev/null)
+		diag_of cat "$work/step.log" "$work/qtest.log"
 		tap "not ok" "host read the guest's VRAM writes through VFIO" "${diag[@]}"
 	fi
 	if remove_vgpu; then

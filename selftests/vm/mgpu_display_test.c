@@ -244,6 +244,50 @@ TEST_F(dpy, reset_disables_display)
 	EXPECT_STREQ("off", mode);
 }
 
+/* The preferred mode of the EDID at BAR2 offset 0 (first detailed timing). */
+static void edid_mode(struct mgpu_dev *d, unsigned int *w, unsigned int *h)
+{
+	uint8_t e[128];
+
+	*w = *h = 0;
+	if (mgpu_region_read(d, BAR2, MGPU_MMIO_EDID, e, sizeof(e)) != sizeof(e))
+		return;
+	if (e[0] || e[1] != 0xff || e[7])
+		return;
+	*w = e[56] | (e[58] >> 4) << 8;
+	*h = e[59] | (e[61] >> 4) << 8;
+}
+
+/* The virtual monitor prefers the vGPU's resolution attribute; the guest reads it. */
+TEST_F(dpy, resolution_attribute)
+{
+	struct mgpu_dev *d = &self->dev;
+	char path[256], buf[64];
+	unsigned int w, h;
+
+	snprintf(path, sizeof(path), "%s/bus/mdev/devices/%s/mgpu/resolution",
+		 mgpu_sysfs_root(), d->uuid);
+	ASSERT_GT(mgpu_sysfs_read(path, buf, sizeof(buf)), 0);
+	EXPECT_STREQ("1024x768", buf);
+	edid_mode(d, &w, &h);
+	EXPECT_EQ(1024, w);
+	EXPECT_EQ(768, h);
+	ASSERT_EQ(0, mgpu_sysfs_write(path, "1280x800\n"));
+	edid_mode(d, &w, &h);
+	EXPECT_EQ(1280, w);
+	EXPECT_EQ(800, h);
+	EXPECT_EQ(0, mgpu_sysfs_write(path, "1920x1080"));
+	EXPECT_EQ(-EINVAL, mgpu_sysfs_write(path, "3840x2160"));	/* > 16 MiB */
+	EXPECT_EQ(-EINVAL, mgpu_sysfs_write(path, "320x200"));
+	EXPECT_EQ(-EINVAL, mgpu_sysfs_write(path, "wide"));
+	EXPECT_EQ(-EINVAL, mgpu_sysfs_write(path, "1280x800x32"));
+	ASSERT_GT(mgpu_sysfs_read(path, buf, sizeof(buf)), 0);
+	EXPECT_STREQ("1920x1080", buf);
+	ASSERT_EQ(0, ioctl(d->fd, VFIO_DEVICE_RESET));
+	edid_mode(d, &w, &h);
+	EXPECT_EQ(1920, w) TH_LOG("the monitor stays plugged in across a reset");
+}
+
 /* A reset halfway through a mode set leaves power-on state, and the next mode set
  * works as on a fresh vGPU.
  */
@@ -337,7 +381,11 @@ TEST_F(dpy, edid_region)
 	EXPECT_EQ(sizeof(hdr), hdr.edid_offset);
 	EXPECT_EQ(MGPU_MMIO_EDID_SIZE, hdr.edid_max_size);
 	EXPECT_GE(hdr.max_xres, 1024);
-	EXPECT_EQ(VFIO_DEVICE_GFX_LINK_STATE_DOWN, hdr.link_state);
+	/* A virtual monitor is connected from the start: mgpu's own EDID. */
+	EXPECT_EQ(VFIO_DEVICE_GFX_LINK_STATE_UP, hdr.link_state);
+	EXPECT_EQ(128, hdr.edid_size);
+	v = VFIO_DEVICE_GFX_LINK_STATE_DOWN;
+	ASSERT_EQ(4, mgpu_region_write(d, idx, EDID_FIELD(link_state), &v, 4));
 	for (i = 0; i < 128; i++)
 		blob[i] = i == 0 || i == 7 ? 0 : (i < 7 ? 0xff : i);
 	ASSERT_EQ(128, mgpu_region_write(d, idx, hdr.edid_offset, blob, 128));
