@@ -384,8 +384,21 @@ TEST_F_TIMEOUT(qemu, second_open_refused, TIMEOUT)
 	EXPECT_EQ(MGPU_PCI_VENDOR_ID, qtest_pci_read16(&vm->q, vm->bdf, PCI_VENDOR_ID));
 }
 
+/* No vGPU: only the harness's longer timeout (QEMU's start may take a minute). */
+FIXTURE(novgpu) {
+	int unused;
+};
+
+FIXTURE_SETUP(novgpu)
+{
+}
+
+FIXTURE_TEARDOWN(novgpu)
+{
+}
+
 /* The library notices when QEMU cannot open its device, and says why, in time. */
-TEST(qemu_open_failure_detected)
+TEST_F_TIMEOUT(novgpu, qemu_open_failure_detected, TIMEOUT)
 {
 	struct qtest q;
 	char uuid[MGPU_UUID_LEN];

@@ -448,7 +448,9 @@ static void qemu_stop(struct qtest *q)
 
 static void remove_dir(struct qtest *q)
 {
-	static const char *const files[] = { "qtest.sock", "qmp.sock", "stderr.log" };
+	static const char *const files[] = {
+		"qtest.sock", "qmp.sock", "stderr.log", "screen.ppm",
+	};
 	char path[PATH_MAX];
 	size_t i;
 
@@ -476,8 +478,10 @@ void qtest_quit(struct qtest *q)
 	remove_dir(q);
 	free(q->err);
 	free(q->events);
+	free(q->qmp_error);
 	q->err = NULL;
 	q->events = NULL;
+	q->qmp_error = NULL;
 }
 
 /**
@@ -616,6 +620,16 @@ uint8_t qtest_inb(struct qtest *q, uint16_t port)
 	return qtest_value(q, "inb 0x%x", port);
 }
 
+uint8_t qtest_readb(struct qtest *q, uint64_t addr)
+{
+	return qtest_value(q, "readb 0x%llx", (unsigned long long)addr);
+}
+
+uint16_t qtest_readw(struct qtest *q, uint64_t addr)
+{
+	return qtest_value(q, "readw 0x%llx", (unsigned long long)addr);
+}
+
 uint32_t qtest_readl(struct qtest *q, uint64_t addr)
 {
 	return qtest_value(q, "readl 0x%llx", (unsigned long long)addr);
@@ -624,6 +638,16 @@ uint32_t qtest_readl(struct qtest *q, uint64_t addr)
 uint64_t qtest_readq(struct qtest *q, uint64_t addr)
 {
 	return qtest_value(q, "readq 0x%llx", (unsigned long long)addr);
+}
+
+void qtest_writeb(struct qtest *q, uint64_t addr, uint8_t val)
+{
+	qtest_cmd(q, NULL, "writeb 0x%llx 0x%x", (unsigned long long)addr, val);
+}
+
+void qtest_writew(struct qtest *q, uint64_t addr, uint16_t val)
+{
+	qtest_cmd(q, NULL, "writew 0x%llx 0x%x", (unsigned long long)addr, val);
 }
 
 void qtest_writel(struct qtest *q, uint64_t addr, uint32_t val)
@@ -758,6 +782,16 @@ static bool qmp_is_reply(const char *line)
 	return !strncmp(line, "{\"return\"", 9) || !strncmp(line, "{\"error\"", 8);
 }
 
+/* Keep an {"error": ...} reply for the caller's message; true if @reply is one. */
+static bool qmp_keep_error(struct qtest *q, const char *reply)
+{
+	if (strncmp(reply, "{\"error\"", 8))
+		return false;
+	free(q->qmp_error);
+	q->qmp_error = strdup(reply);
+	return true;
+}
+
 /**
  * qtest_qmp - send one QMP command and wait for its reply
  * @q: the instance
@@ -805,10 +839,23 @@ int qtest_qmp_ok(struct qtest *q, const char *cmd)
 	char *reply = qtest_qmp(q, "{\"execute\": \"%s\"}", cmd);
 	int ret = reply ? 0 : q->error;
 
-	if (reply && strncmp(reply, "{\"return\"", 9))
+	if (reply && strncmp(reply, "{\"return\"", 9)) {
+		qmp_keep_error(q, reply);
 		ret = qtest_fail(q, -EIO);
+	}
 	free(reply);
 	return ret;
+}
+
+/**
+ * qtest_alive - is QEMU still running and answering QMP?
+ * @q: the instance
+ *
+ * Return: true if QEMU has not exited and answered query-status in time.
+ */
+bool qtest_alive(struct qtest *q)
+{
+	return !qemu_reaped(q) && !qtest_qmp_ok(q, "query-status");
 }
 
 /* Remove the first logged event named by @pat; true if there was one. */
@@ -1037,4 +1084,116 @@ void qtest_pci_enable_mem(struct qtest *q, unsigned int bdf)
 	uint16_t cmd = qtest_pci_read16(q, bdf, PCI_COMMAND);
 
 	qtest_pci_write16(q, bdf, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
+}
+
+/* ---------------------------------------------------------------- screendump */
+
+/* The next number in a PPM header (whitespace and # comments skipped), or -1. */
+static long ppm_number(const uint8_t *buf, size_t len, size_t *pos)
+{
+	long n = -1;
+
+	while (*pos < len && (buf[*pos] == '#' || strchr(" \t\r\n", buf[*pos]))) {
+		if (buf[*pos] == '#')
+			while (*pos < len && buf[*pos] != '\n')
+				(*pos)++;
+		else
+			(*pos)++;
+	}
+	while (*pos < len && buf[*pos] >= '0' && buf[*pos] <= '9' && n < 1 << 20)
+		n = (n < 0 ? 0 : n * 10) + buf[(*pos)++] - '0';
+	return n;
+}
+
+/* Parse a binary PPM (P6, maxval 255) that fills @buf exactly. */
+static int ppm_parse(const uint8_t *buf, size_t len, struct qtest_image *img)
+{
+	size_t pos = 2;
+	long w, h, max;
+
+	if (len < 2 || buf[0] != 'P' || buf[1] != '6')
+		return -EPROTO;
+	w = ppm_number(buf, len, &pos);
+	h = ppm_number(buf, len, &pos);
+	max = ppm_number(buf, len, &pos);
+	if (w <= 0 || h <= 0 || max != 255 || pos >= len)
+		return -EPROTO;
+	pos++;	/* the single whitespace byte before the raster */
+	if (len - pos != (size_t)w * h * 3)
+		return -EPROTO;
+	img->rgb = malloc(len - pos);
+	if (!img->rgb)
+		return -ENOMEM;
+	memcpy(img->rgb, buf + pos, len - pos);
+	img->width = w;
+	img->height = h;
+	return 0;
+}
+
+/**
+ * qtest_ppm_load - read a binary PPM file (as QMP screendump writes it)
+ * @path: the file
+ * @img: filled in; free it with qtest_image_free()
+ *
+ * Return: 0, -EPROTO if it is no P6 file of 8-bit samples whose raster fills the rest
+ * of the file exactly, or another -errno.
+ */
+int qtest_ppm_load(const char *path, struct qtest_image *img)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	uint8_t *buf = NULL;
+	ssize_t n = -1;
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+	if (fd < 0)
+		return -errno;
+	if (!fstat(fd, &st))
+		buf = malloc(st.st_size ?: 1);
+	if (buf)
+		n = read(fd, buf, st.st_size);
+	ret = !buf ? -ENOMEM : n < 0 ? -errno : n != st.st_size ? -EIO :
+	      ppm_parse(buf, n, img);
+	free(buf);
+	close(fd);
+	return ret;
+}
+
+void qtest_image_free(struct qtest_image *img)
+{
+	free(img->rgb);
+	memset(img, 0, sizeof(*img));
+}
+
+/**
+ * qtest_screendump - render a graphic console with QMP screendump and read it back
+ * @q: the instance
+ * @device: the id of the display device whose console to dump, or NULL for console 0
+ * @img: filled in; free it with qtest_image_free()
+ *
+ * QEMU asks the display for a fresh frame (a vfio-pci display queries its plane)
+ * before it writes the file, so the image is what the device shows at the call.
+ *
+ * Return: 0; -EIO if QEMU refused (q->qmp_error says why), -EPROTO for a malformed
+ * file, or why QEMU did not answer.
+ */
+int qtest_screendump(struct qtest *q, const char *device, struct qtest_image *img)
+{
+	char path[PATH_MAX], args[PATH_MAX + 128];
+	char *reply;
+	int ret;
+
+	memset(img, 0, sizeof(*img));
+	qtest_path(q, "screen.ppm", path, sizeof(path));
+	unlink(path);	/* a failed dump must not leave the last one to be read */
+	ret = snprintf(args, sizeof(args), "{\"format\": \"ppm\", \"filename\": \"%s\"", path);
+	if (device)
+		snprintf(args + ret, sizeof(args) - ret, ", \"device\": \"%s\"", device);
+	reply = qtest_qmp(q, "{\"execute\": \"screendump\", \"arguments\": %s}}", args);
+	if (!reply)
+		return q->error;
+	ret = qmp_keep_error(q, reply) ? -EIO : 0;
+	free(reply);
+	return ret ?: qtest_ppm_load(path, img);
 }

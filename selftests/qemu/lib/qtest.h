@@ -51,6 +51,13 @@ struct qtest {
 	char *events;		/* QMP events received so far, one JSON object a line */
 	uint64_t mmio_next;	/* next free guest-physical address for a BAR */
 	uint64_t irq_level;	/* intercepted IRQ lines now raised, one bit each */
+	char *qmp_error;	/* the last {"error": ...} a library call got, or NULL */
+};
+
+/* A screen as QMP screendump wrote it (PPM): width * height RGB triplets, top row first. */
+struct qtest_image {
+	unsigned int width, height;
+	uint8_t *rgb;
 };
 
 /* A PCI function to look for; subsystem IDs may be QTEST_PCI_ANY. */
@@ -74,8 +81,12 @@ uint16_t qtest_inw(struct qtest *q, uint16_t port);
 uint8_t qtest_inb(struct qtest *q, uint16_t port);
 void qtest_outw(struct qtest *q, uint16_t port, uint16_t val);
 void qtest_outb(struct qtest *q, uint16_t port, uint8_t val);
+uint8_t qtest_readb(struct qtest *q, uint64_t addr);
+uint16_t qtest_readw(struct qtest *q, uint64_t addr);
 uint32_t qtest_readl(struct qtest *q, uint64_t addr);
 uint64_t qtest_readq(struct qtest *q, uint64_t addr);
+void qtest_writeb(struct qtest *q, uint64_t addr, uint8_t val);
+void qtest_writew(struct qtest *q, uint64_t addr, uint16_t val);
 void qtest_writel(struct qtest *q, uint64_t addr, uint32_t val);
 void qtest_writeq(struct qtest *q, uint64_t addr, uint64_t val);
 int qtest_memread(struct qtest *q, uint64_t addr, void *buf, size_t len);
@@ -86,6 +97,11 @@ bool qtest_irq_raised(struct qtest *q, unsigned int line);
 char *qtest_qmp(struct qtest *q, const char *fmt, ...);
 int qtest_qmp_ok(struct qtest *q, const char *cmd);
 int qtest_qmp_wait_event(struct qtest *q, const char *event);
+bool qtest_alive(struct qtest *q);
+
+int qtest_screendump(struct qtest *q, const char *device, struct qtest_image *img);
+int qtest_ppm_load(const char *path, struct qtest_image *img);
+void qtest_image_free(struct qtest_image *img);
 
 uint32_t qtest_pci_read32(struct qtest *q, unsigned int bdf, unsigned int off);
 uint16_t qtest_pci_read16(struct qtest *q, unsigned int bdf, unsigned int off);
