@@ -56,6 +56,25 @@ unsigned int mgpu_type_available(struct mdev_type *mtype)
 	return div64_u64(mgpu_parent_free_vram(t->parent), t->vram_size);
 }
 
+/* Common monitor modes, largest first; a type offers the largest whose 32-bit frame fits. */
+static const u16 mgpu_modes[][2] = {
+	{ 3840, 2160 }, { 2560, 1600 }, { 2560, 1440 }, { 1920, 1200 }, { 1920, 1080 },
+	{ 1680, 1050 }, { 1600, 1200 }, { 1280, 1024 }, { 1280, 800 }, { 1024, 768 },
+	{ 800, 600 }, { 640, 480 },
+};
+
+static void type_max_resolution(const struct mgpu_type *t, u32 *w, u32 *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mgpu_modes); i++) {
+		*w = mgpu_modes[i][0];
+		*h = mgpu_modes[i][1];
+		if ((u64)*w * *h * 4 <= t->vram_size)
+			return;
+	}
+}
+
 /**
  * mgpu_type_description - the machine-readable description of a type
  * @mtype: the type
@@ -66,8 +85,14 @@ unsigned int mgpu_type_available(struct mdev_type *mtype)
 ssize_t mgpu_type_description(struct mdev_type *mtype, char *buf)
 {
 	struct mgpu_type *t = to_mgpu_type(mtype);
+	u32 w, h;
 
-	return sysfs_emit(buf, "vram=%lluM, backend=%s, max_instance=%llu\n",
-			  t->vram_size >> 20, t->parent->ops->name,
-			  div64_u64(t->parent->vram_size, t->vram_size));
+	int n;
+
+	type_max_resolution(t, &w, &h);
+	n = sysfs_emit(buf, "vram=%lluM, heads=1, max_resolution=%ux%u, ",
+		       t->vram_size >> 20, w, h);
+	return n + sysfs_emit_at(buf, n, "backend=%s, max_instance=%llu\n",
+				 t->parent->ops->name,
+				 div64_u64(t->parent->vram_size, t->vram_size));
 }

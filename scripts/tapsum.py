@@ -87,6 +87,12 @@ def read_lines(path):
 def judge_dir(tally, d):
     run = os.path.basename(os.path.normpath(d))
     plan = read_lines(os.path.join(d, "plan"))
+    is_vm = any(os.path.exists(os.path.join(d, f)) for f in ("vm.rc", "console.log"))
+    if plan is None and is_vm:
+        log = read_lines(os.path.join(d, "job.log")) or []
+        why = log[0].strip() if log else "no job output"
+        tally.add("FAIL", f"{run}/vm", f"the VM job ran no test ({why})")
+        plan = []
     if plan is None:   # host tier: every *.tap stands alone
         for f in sorted(os.listdir(d)):
             if f.endswith(".tap"):

@@ -49,10 +49,11 @@ rc=0
 timeout --kill-after=10 "$timeout" qemu-system-x86_64 \
 	-machine q35 -cpu max -smp 2 -m "$mem" -nodefaults -no-reboot -display none \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 rdinit=/init" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 rdinit=/init MGPU_TOP=$MGPU_TOP" \
 	-serial "file:$out/console.log" -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$out,mount_tag=out,security_model=none" \
+	-virtfs "local,path=$MGPU_TOP,mount_tag=repo,security_model=none,readonly=on,multidevs=remap" \
 	${devices[@]+"${devices[@]}"} || rc=$?
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "vm.sh: the VM ($kver) did not finish within ${timeout}s" >&2

@@ -40,7 +40,7 @@ expect() {	# expect <description> <want status> <want summary regex> <dir>
 }
 
 echo "TAP version 13"
-echo "1..11"
+echo "1..12"
 expect "clean run passes" 0 '^1 passed, 0 failed, 1 skipped$' "$(vmdir clean "$tap_ok" 0)"
 expect "not ok fails" 1 '^1 passed, 1 failed' \
 	"$(vmdir notok "$(printf '1..2\nok 1 a\nnot ok 2 b')" 1)"
@@ -57,4 +57,10 @@ expect "more results than planned fails" 1 ' 1 failed' \
 	"$(vmdir long "$(printf '1..1\nok 1 a\nok 2 b')" 0)"
 expect "hung task fails" 1 ' 1 failed' \
 	"$(vmdir hungtask "$tap_ok" 0 '[ 9.0] INFO: task poweroff:278 blocked for more than 120 seconds.')"
+d="$tmp/nojob"
+mkdir -p "$d"
+echo "cd: /somewhere: No such file or directory" > "$d/job.log"
+echo 1 > "$d/vm.rc"
+echo boot > "$d/console.log"
+expect "a VM whose job ran no test fails" 1 '^0 passed, [1-9][0-9]* failed' "$d"
 [ "$fails" = 0 ]

@@ -87,8 +87,12 @@ TEST_F(parent, type_attributes)
 		ASSERT_GT(mgpu_type_attr(self->parent, t, "device_api", buf, sizeof(buf)), 0);
 		EXPECT_STREQ("vfio-pci", buf);
 		ASSERT_GT(mgpu_type_attr(self->parent, t, "description", buf, sizeof(buf)), 0);
-		snprintf(want, sizeof(want), "vram=%lldM, ", self->vram_mb[i]);
+		snprintf(want, sizeof(want), "vram=%lldM, heads=1, max_resolution=",
+			 self->vram_mb[i]);
 		EXPECT_EQ(0, strncmp(buf, want, strlen(want))) TH_LOG("description: %s", buf);
+		EXPECT_NE(NULL, strstr(buf, self->vram_mb[i] >= 32 ? "=3840x2160," :
+					self->vram_mb[i] >= 16 ? "=2560x1600," : "=1920x1080,"))
+			TH_LOG("description: %s", buf);
 		EXPECT_EQ(total_mb(self->vram_mb, self->nr_types) / self->vram_mb[i],
 			  mgpu_available(self->parent, t));
 	}
