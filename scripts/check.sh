@@ -72,6 +72,7 @@ if [ ${#vm_tiers[@]} -gt 0 ]; then
 		MGPU_TIERS="${t[*]}" MGPU_INJECT="$inject" scripts/vm.sh --kver "$k" --out "$d" \
 			--timeout "${MGPU_VM_TIMEOUT:-2400}" scripts/vm-job.sh
 		echo $? > "$d/vm.rc"
+		echo "${t[*]}" > "$d/tiers"	# what the judge must find planned
 		dirs+=("$d")
 	done
 fi

@@ -100,6 +100,10 @@ def judge_dir(tally, d):
                 status = int(st[0]) if st else None
                 judge_tap(tally, f"{run}/{f[:-4]}", os.path.join(d, f), status)
         return
+    planned_tiers = {line.split()[0] for line in plan if line.split()}
+    for tier in (read_lines(os.path.join(d, "tiers")) or [""])[0].split():
+        if tier not in planned_tiers:
+            tally.add("FAIL", f"{run}/{tier}", "the tier was asked for but planned no test")
     results = {}
     for line in read_lines(os.path.join(d, "results")) or []:
         parts = line.split()

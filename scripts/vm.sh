@@ -40,7 +40,10 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 {
 	echo "export MGPU_TOP=$MGPU_TOP MGPU_OUT=/tmp/out"
-	env | grep -E '^MGPU_[A-Z_]+=' | grep -v -E '^MGPU_(TOP|OUT|VM_DEVICES)=' | sed 's/^/export /' || true
+	# Quoted: a value may hold spaces (MGPU_TIERS="vm qemu guest").
+	while IFS='=' read -r name value; do
+		printf 'export %s=%q\n' "$name" "$value"
+	done < <(env | grep -E '^MGPU_[A-Z_]+=' | grep -v -E '^MGPU_(TOP|OUT|VM_DEVICES)=')
 	cat "$job"
 } > "$out/job.sh"
 

@@ -40,7 +40,7 @@ expect() {	# expect <description> <want status> <want summary regex> <dir>
 }
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..13"
 expect "clean run passes" 0 '^1 passed, 0 failed, 1 skipped$' "$(vmdir clean "$tap_ok" 0)"
 expect "not ok fails" 1 '^1 passed, 1 failed' \
 	"$(vmdir notok "$(printf '1..2\nok 1 a\nnot ok 2 b')" 1)"
@@ -63,4 +63,7 @@ echo "cd: /somewhere: No such file or directory" > "$d/job.log"
 echo 1 > "$d/vm.rc"
 echo boot > "$d/console.log"
 expect "a VM whose job ran no test fails" 1 '^0 passed, [1-9][0-9]* failed' "$d"
+d=$(vmdir tiers "$tap_ok" 0)
+echo "vm qemu guest" > "$d/tiers"
+expect "a requested tier that planned no test fails" 1 ' 2 failed' "$d"
 [ "$fails" = 0 ]
