@@ -70,7 +70,7 @@ PY
 )
 	wait "$pid"
 	echo "  vGPU $u ($(basename "$(readlink "/sys/bus/mdev/devices/$u/mdev_type")")):"
-	echo "$info" | grep -A4 -E 'Bus +0, device +4' | sed 's/^/    /'
+	echo "$info" | grep -A6 -E 'Bus +0, device +4' | grep -v -E '^ *id ""' | sed 's/^/    /'
 	[ -s "/tmp/qemu-$u.err" ] && sed 's/^/    qemu: /' "/tmp/qemu-$u.err"
 done
 
