@@ -230,7 +230,7 @@ void mgpu_pci_exit(void);
 
 int mgpu_scanout_register(struct mgpu_parent *parent);
 void mgpu_scanout_unregister(struct mgpu_parent *parent);
-void mgpu_scanout_notify(struct mgpu_vgpu *vgpu, const struct mgpu_mode *mode);
+void mgpu_scanout_notify(struct mgpu_vgpu *vgpu);
 void mgpu_scanout_vram_freed(struct mgpu_parent *parent, const u32 *chunks);
 
 #endif /* MGPU_H */

@@ -101,7 +101,7 @@ static void scanout_host_locked(struct mgpu_parent *parent)
 	static const struct mgpu_scanout host;
 
 	lockdep_assert_held(&parent->scanout_lock);
-	parent->scanout_vgpu = NULL;
+	WRITE_ONCE(parent->scanout_vgpu, NULL);
 	parent->scanout_why = NULL;
 	scanout_apply_locked(parent, &host);
 }
@@ -109,23 +109,29 @@ static void scanout_host_locked(struct mgpu_parent *parent)
 /**
  * mgpu_scanout_notify - a vGPU's mode may have changed
  * @vgpu: the vGPU
- * @mode: its mode now (mgpu_mmio_mode())
  *
- * Called by the register emulation after every write that may change the mode, and
- * after a reset. If @vgpu is the one its GPU's display shows, the display follows.
+ * Called by the register emulation after every register write, and after a reset. If
+ * @vgpu is the one its GPU's display shows, the display follows its mode.
+ *
+ * This sits on the trapped-access path, so it returns before taking any lock unless
+ * @vgpu is on the display. The unlocked test is exact for that purpose: the scanout
+ * becomes @vgpu only with @vgpu->lock held (mgpu_scanout store), which the caller
+ * holds; it may stop being @vgpu meanwhile, which the locked recheck sees.
  *
  * Context: process context, with @vgpu->lock held.
  */
-void mgpu_scanout_notify(struct mgpu_vgpu *vgpu, const struct mgpu_mode *mode)
+void mgpu_scanout_notify(struct mgpu_vgpu *vgpu)
 {
 	struct mgpu_parent *parent = vgpu->parent;
+	struct mgpu_mode mode;
 
 	lockdep_assert_held(&vgpu->lock);
-	if (!parent->ops->scanout)
+	if (!parent->ops->scanout || READ_ONCE(parent->scanout_vgpu) != vgpu)
 		return;
+	mgpu_mmio_mode(&vgpu->mmio, &mode);
 	mutex_lock(&parent->scanout_lock);
 	if (parent->scanout_vgpu == vgpu)
-		scanout_show_locked(parent, vgpu, mode);
+		scanout_show_locked(parent, vgpu, &mode);
 	mutex_unlock(&parent->scanout_lock);
 }
 
@@ -185,7 +191,7 @@ static int scanout_choose(struct mgpu_parent *parent, const guid_t *uuid)
 	mutex_lock(&vgpu->lock);
 	mgpu_mmio_mode(&vgpu->mmio, &mode);
 	mutex_lock(&parent->scanout_lock);
-	parent->scanout_vgpu = vgpu;
+	WRITE_ONCE(parent->scanout_vgpu, vgpu);	/* with vgpu->lock held: see notify */
 	guid_copy(&parent->scanout_uuid, uuid);
 	parent->scanout_why = NULL;
 	scanout_show_locked(parent, vgpu, &mode);

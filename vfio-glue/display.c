@@ -42,14 +42,8 @@ static u32 mode_drm_format(const struct mgpu_mode *mode)
 	return 0;
 }
 
-/**
- * mgpu_vgpu_vram_copy - copy part of a vGPU's VRAM into a kernel buffer
- * @vgpu: the vGPU
- * @off: byte offset within the partition
- * @dst: destination
- * @len: bytes; @off + @len must lie within the partition
- */
-void mgpu_vgpu_vram_copy(struct mgpu_vgpu *vgpu, u64 off, void *dst, size_t len)
+/* Copy @len bytes of the partition at @off (within it) into @dst, chunk by chunk. */
+static void vram_copy(struct mgpu_vgpu *vgpu, u64 off, void *dst, size_t len)
 {
 	while (len) {
 		size_t piece = min_t(u64, len, MGPU_CHUNK_SIZE - (off & (MGPU_CHUNK_SIZE - 1)));
@@ -77,8 +71,8 @@ static u32 shadow_fill_locked(struct mgpu_vgpu *vgpu, const struct mgpu_mode *mo
 	u32 y;
 
 	for (y = 0; y < mode->height; y++)
-		mgpu_vgpu_vram_copy(vgpu, mode->offset + (u64)y * mode->stride,
-				    vgpu->shadow + (size_t)y * bytes, bytes);
+		vram_copy(vgpu, mode->offset + (u64)y * mode->stride,
+			  vgpu->shadow + (size_t)y * bytes, bytes);
 	return bytes;
 }
 

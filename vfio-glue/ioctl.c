@@ -119,22 +119,17 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/**
- * mgpu_vgpu_reset - return a vGPU to its power-on state
- * @vgpu: the vGPU
- *
- * VRAM keeps its contents, as on real hardware; registers and config space reset,
- * and the interrupt line drops. The user's eventfds stay installed.
+/*
+ * Return a vGPU to its power-on state. VRAM keeps its contents, as on real hardware;
+ * registers and config space reset, and the interrupt line drops. The user's eventfds
+ * stay installed.
  */
-void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu)
+static void vgpu_reset(struct mgpu_vgpu *vgpu)
 {
-	struct mgpu_mode mode;
-
 	mutex_lock(&vgpu->lock);
 	mgpu_cfg_reset(&vgpu->cfg);
 	mgpu_mmio_reset(&vgpu->mmio);
-	mgpu_mmio_mode(&vgpu->mmio, &mode);
-	mgpu_scanout_notify(vgpu, &mode);
+	mgpu_scanout_notify(vgpu);
 	vgpu->irq.intx_masked = false;
 	vgpu->irq.pending = false;
 	mutex_unlock(&vgpu->lock);
@@ -162,7 +157,7 @@ long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 	case VFIO_DEVICE_SET_IRQS:
 		return mgpu_vgpu_set_irqs(vgpu, arg);
 	case VFIO_DEVICE_RESET:
-		mgpu_vgpu_reset(vgpu);
+		vgpu_reset(vgpu);
 		return 0;
 	case VFIO_DEVICE_QUERY_GFX_PLANE:
 		return mgpu_vgpu_query_gfx_plane(vgpu, arg);

@@ -137,12 +137,9 @@ static ssize_t mmio_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
 		done += len;
 	}
 	if (write) {
-		struct mgpu_mode mode;
-
 		if (vgpu->mmio.clear_vram)
 			clear_vram_locked(vgpu);
-		mgpu_mmio_mode(&vgpu->mmio, &mode);
-		mgpu_scanout_notify(vgpu, &mode);
+		mgpu_scanout_notify(vgpu);
 		mgpu_vgpu_irq_update(vgpu, mgpu_mmio_irq_pending(&vgpu->mmio));
 	}
 	mutex_unlock(&vgpu->lock);
