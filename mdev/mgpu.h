@@ -10,16 +10,25 @@
  * mgpu_parent.scanout_lock nests inside mgpu_vgpu.lock because the register emulation
  * reports mode changes (mgpu_scanout_notify()) with the vGPU's lock held; the parent's
  * mgpu_scanout attribute takes the chosen vGPU's device lock, then its mgpu_vgpu.lock.
+ *
+ * The command engine: mgpu_runner.lock -> mgpu_ctx.lock. Neither is held while a
+ * context's interrupt is delivered (which takes mgpu_vgpu.lock), and mgpu_vgpu.lock is
+ * never held while taking either.
  */
 #ifndef MGPU_H
 #define MGPU_H
 
 #include <linux/mdev.h>
+#include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/vfio.h>
 
+#include <linux/wait.h>
+
 #include "cfgspace.h"
+#include "engine.h"
 #include "mmio.h"
+#include "sched.h"
 #include "vram.h"
 
 #define MGPU_DRIVER_NAME	"mgpu"
@@ -93,6 +102,78 @@ struct mgpu_type {
 	char name[32];
 };
 
+#define MGPU_LAT_BUCKETS	16	/* submit-to-start: <= 16 us * 2^n, then more */
+
+struct mgpu_ctx;
+
+/**
+ * struct mgpu_ctx - one engine context: a vGPU's or a native client's
+ * @parent: the GPU whose engine runs it
+ * @name: the vGPU's UUID or "native-<pid>", for logs and tracepoints
+ * @node: in mgpu_runner.ctxs (under mgpu_runner.lock)
+ * @se: its scheduler entity (under mgpu_runner.lock)
+ * @lock: guards @eng
+ * @eng: the engine state: registers and saved execution state
+ * @mem: the memory @eng may touch
+ * @kicked: a register write may have made work runnable
+ * @poll: doorbell-less mode is on (the runner polls the tail in VRAM)
+ * @submit_ns: when pending work was submitted and not yet started, or 0
+ * @irq_level: the engine's interrupt line (written under @lock, read anywhere)
+ * @irq_dirty: @irq_level changed and @irq_changed has not been called yet
+ * @irq_changed: delivers a change of @irq_level; called with no engine lock held
+ * @logged_err: the error already logged for the current error state
+ * @lat_hist: submit-to-start latencies (under mgpu_runner.lock)
+ */
+struct mgpu_ctx {
+	struct mgpu_parent *parent;
+	char name[40];
+	struct list_head node;
+	struct mgpu_sched_entity se;
+	/* guards eng */
+	struct mutex lock;
+	struct mgpu_eng eng;
+	struct mgpu_eng_mem mem;
+	atomic_t kicked;
+	bool poll;
+	atomic64_t submit_ns;
+	bool irq_level;
+	bool irq_dirty;
+	void (*irq_changed)(struct mgpu_ctx *ctx);
+	u32 logged_err;
+	u64 lat_hist[MGPU_LAT_BUCKETS + 1];
+};
+
+/**
+ * struct mgpu_runner - a GPU's engine: the thread that runs its contexts
+ * @thread: the engine thread
+ * @lock: guards @sched, @ctxs, @running, @nr_native and the utilization window
+ * @sched: the scheduler
+ * @ctxs: the contexts (vGPUs and native)
+ * @running: the context the thread is running now, or NULL
+ * @nr_native: native contexts open
+ * @wq: the thread waits here for work
+ * @idle_wq: removals wait here for the thread to leave a context
+ * @kick: some context was kicked since the thread last looked
+ * @util_start: start of the current utilization window
+ * @util_busy: scheduler busy time at @util_start
+ * @utilization: busy share of the last complete window, in percent
+ */
+struct mgpu_runner {
+	struct task_struct *thread;
+	/* guards sched, ctxs, running, nr_native, util_* */
+	struct mutex lock;
+	struct mgpu_sched sched;
+	struct list_head ctxs;
+	struct mgpu_ctx *running;
+	unsigned int nr_native;
+	wait_queue_head_t wq;
+	wait_queue_head_t idle_wq;
+	atomic_t kick;
+	u64 util_start;
+	u64 util_busy;
+	u32 utilization;
+};
+
 /**
  * struct mgpu_parent - one physical (or software) GPU
  * @mdev: the mdev core's parent
@@ -101,6 +182,7 @@ struct mgpu_type {
  * @backend_data: the backend's private state
  * @vram_size: VRAM that vGPUs may be given, in bytes
  * @vram_clean: the backend hands over zeroed VRAM (else it is scrubbed before first use)
+ * @vram_map: the GPU's VRAM in the kernel's address space, for the command engine
  * @lock: guards @pool and @nr_vgpus
  * @pool: which VRAM chunks live vGPUs own
  * @nr_vgpus: live vGPUs
@@ -113,6 +195,9 @@ struct mgpu_type {
  * @scanout_uuid: the UUID of @scanout_vgpu
  * @scanout_cur: what the backend was last told to show
  * @scanout_why: why @scanout_vgpu's framebuffer is not shown (logged once), or NULL
+ * @runner: the command engine
+ * @native: the native context's character device (/dev/mgpu/<device name>)
+ * @native_name: @native's name
  */
 struct mgpu_parent {
 	struct mdev_parent mdev;
@@ -121,6 +206,7 @@ struct mgpu_parent {
 	void *backend_data;
 	u64 vram_size;
 	bool vram_clean;
+	u8 *vram_map;
 	/* guards pool and nr_vgpus */
 	struct mutex lock;
 	struct mgpu_vram_pool pool;
@@ -134,6 +220,9 @@ struct mgpu_parent {
 	guid_t scanout_uuid;
 	struct mgpu_scanout scanout_cur;
 	const char *scanout_why;
+	struct mgpu_runner runner;
+	struct miscdevice native;
+	char native_name[48];
 };
 
 /**
@@ -187,6 +276,8 @@ struct mgpu_vgpu_traps {
  *	user (QEMU) wrote into the EDID region
  * @edid_size: bytes of @edid_blob in use
  * @edid_link: VFIO_DEVICE_GFX_LINK_STATE_UP or _DOWN
+ * @ctx: its engine context
+ * @open: a user (QEMU) has the device open
  */
 struct mgpu_vgpu {
 	struct vfio_device vdev;
@@ -208,6 +299,8 @@ struct mgpu_vgpu {
 	u8 edid_blob[MGPU_MMIO_EDID_SIZE];
 	u32 edid_size;
 	u32 edid_link;
+	struct mgpu_ctx ctx;
+	bool open;
 };
 
 extern struct mdev_driver mgpu_mdev_driver;
@@ -232,5 +325,27 @@ int mgpu_scanout_register(struct mgpu_parent *parent);
 void mgpu_scanout_unregister(struct mgpu_parent *parent);
 void mgpu_scanout_notify(struct mgpu_vgpu *vgpu);
 void mgpu_scanout_vram_freed(struct mgpu_parent *parent, const u32 *chunks);
+
+int mgpu_runner_start(struct mgpu_parent *parent);
+void mgpu_runner_stop(struct mgpu_parent *parent);
+int mgpu_runner_set_policy(struct mgpu_parent *parent, enum mgpu_sched_policy policy);
+int mgpu_ctx_init(struct mgpu_ctx *ctx, struct mgpu_parent *parent, const u32 *chunks,
+		  u32 nr_chunks, const char *name, u32 weight);
+void mgpu_ctx_fini(struct mgpu_ctx *ctx);
+u32 mgpu_ctx_reg_read(struct mgpu_ctx *ctx, u32 off);
+void mgpu_ctx_reg_write(struct mgpu_ctx *ctx, u32 off, u32 val);
+void mgpu_ctx_reset(struct mgpu_ctx *ctx);
+int mgpu_ctx_set_qos(struct mgpu_ctx *ctx, const struct mgpu_sched_qos *qos,
+		     const char **why);
+void mgpu_ctx_get_qos(struct mgpu_ctx *ctx, struct mgpu_sched_qos *qos);
+void mgpu_ctx_snapshot(struct mgpu_ctx *ctx, struct mgpu_eng_stats *st,
+		       struct mgpu_sched_entity *se, u64 *lat_hist);
+int mgpu_ctx_state(struct mgpu_ctx *ctx, char *buf);
+
+int mgpu_engine_sysfs_register(struct mgpu_parent *parent);
+void mgpu_engine_sysfs_unregister(struct mgpu_parent *parent);
+
+int mgpu_native_register(struct mgpu_parent *parent);
+void mgpu_native_unregister(struct mgpu_parent *parent);
 
 #endif /* MGPU_H */

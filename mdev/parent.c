@@ -11,8 +11,8 @@
 
 /**
  * mgpu_parent_register - offer a GPU's types to the mdev core
- * @parent: the GPU, with dev, ops and vram_size set, and dev_get_drvdata(dev) == @parent
- *	if the backend has a display (ops->scanout)
+ * @parent: the GPU, with dev, ops, vram_size and vram_map set, and
+ *	dev_get_drvdata(dev) == @parent
  *
  * The types are complete before the parent registers, so management tools that react
  * to the registration uevent see every type at once.
@@ -32,31 +32,53 @@ int mgpu_parent_register(struct mgpu_parent *parent)
 			parent->vram_size, MGPU_MIN_TYPE_VRAM);
 		return -EINVAL;
 	}
-	ret = mgpu_scanout_register(parent);
+	ret = mgpu_runner_start(parent);
 	if (ret)
 		return ret;
+	ret = mgpu_engine_sysfs_register(parent);
+	if (ret)
+		goto err_stop_runner;
+	ret = mgpu_native_register(parent);
+	if (ret)
+		goto err_engine_sysfs;
+	ret = mgpu_scanout_register(parent);
+	if (ret)
+		goto err_native;
 	ret = mdev_register_parent(&parent->mdev, parent->dev, &mgpu_mdev_driver,
 				   parent->type_ptrs, parent->nr_types);
 	if (ret) {
 		dev_err(parent->dev, "cannot register as mdev parent: %d\n", ret);
-		mgpu_scanout_unregister(parent);
-		return ret;
+		goto err_scanout;
 	}
 	dev_info(parent->dev, "%s GPU, %llu MiB VRAM, %u types\n", parent->ops->name,
 		 parent->vram_size >> 20, parent->nr_types);
 	return 0;
+
+err_scanout:
+	mgpu_scanout_unregister(parent);
+err_native:
+	mgpu_native_unregister(parent);
+err_engine_sysfs:
+	mgpu_engine_sysfs_unregister(parent);
+err_stop_runner:
+	mgpu_runner_stop(parent);
+	return ret;
 }
 
 /**
  * mgpu_parent_unregister - remove a GPU and every vGPU on it
  * @parent: the GPU
  *
- * Context: process context; waits until every vGPU has been released.
+ * Context: process context; waits until every vGPU has been released and every
+ * native context closed.
  */
 void mgpu_parent_unregister(struct mgpu_parent *parent)
 {
+	mgpu_native_unregister(parent);
 	mgpu_scanout_unregister(parent);
 	mdev_unregister_parent(&parent->mdev);
+	mgpu_engine_sysfs_unregister(parent);
+	mgpu_runner_stop(parent);
 	WARN_ON(parent->pool.nr_free != parent->pool.nr_chunks || parent->nr_vgpus);
 }
 

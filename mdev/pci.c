@@ -47,7 +47,7 @@ static const u8 host_regs[] = {
 struct pci_gpu {
 	struct mgpu_parent parent;
 	struct pci_dev *pdev;
-	void __iomem *vram;
+	void *vram;
 	void __iomem *mmio;
 	bool has_qext;
 	u16 host[MGPU_DISPI_NR];
@@ -160,18 +160,18 @@ static struct pci_gpu *to_pci_gpu(struct mgpu_parent *parent)
 
 static void pci_vram_read(struct mgpu_parent *parent, u64 off, void *buf, size_t len)
 {
-	memcpy_fromio(buf, to_pci_gpu(parent)->vram + off, len);
+	memcpy(buf, to_pci_gpu(parent)->vram + off, len);
 }
 
 static void pci_vram_write(struct mgpu_parent *parent, u64 off, const void *buf,
 			   size_t len)
 {
-	memcpy_toio(to_pci_gpu(parent)->vram + off, buf, len);
+	memcpy(to_pci_gpu(parent)->vram + off, buf, len);
 }
 
 static void pci_vram_clear(struct mgpu_parent *parent, u64 off, size_t len)
 {
-	memset_io(to_pci_gpu(parent)->vram + off, 0, len);
+	memset(to_pci_gpu(parent)->vram + off, 0, len);
 }
 
 static unsigned long pci_vram_pfn(struct mgpu_parent *parent, u64 off)
@@ -401,13 +401,15 @@ static int pci_gpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pci_gpu_map_mmio(gpu);
 	gpu->parent.vram_size = pci_gpu_vram_size(gpu);
-	gpu->vram = ioremap_wc(pci_resource_start(pdev, PCI_GPU_BAR_VRAM),
-			       gpu->parent.vram_size);
+	/* Plain memory accesses (memremap) so that the command engine can use VRAM. */
+	gpu->vram = memremap(pci_resource_start(pdev, PCI_GPU_BAR_VRAM),
+			     gpu->parent.vram_size, MEMREMAP_WC);
 	if (!gpu->vram) {
 		dev_err(&pdev->dev, "cannot map %llu MiB of VRAM\n", gpu->parent.vram_size >> 20);
 		ret = -ENOMEM;
 		goto err_unmap_mmio;
 	}
+	gpu->parent.vram_map = gpu->vram;
 	gpu->parent.dev = &pdev->dev;
 	gpu->parent.ops = gpu->mmio ? &pci_ops : &pci_ops_nodisplay;
 	gpu->parent.backend_data = gpu;
@@ -423,7 +425,7 @@ static int pci_gpu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 err_unmap_vram:
 	pci_set_drvdata(pdev, NULL);
-	iounmap(gpu->vram);
+	memunmap(gpu->vram);
 err_unmap_mmio:
 	if (gpu->mmio)
 		pci_iounmap(pdev, gpu->mmio);
@@ -447,7 +449,7 @@ static void pci_gpu_remove(struct pci_dev *pdev)
 		display_restore_host(gpu);
 		pci_iounmap(pdev, gpu->mmio);
 	}
-	iounmap(gpu->vram);
+	memunmap(gpu->vram);
 	pci_set_drvdata(pdev, NULL);
 	pci_release_regions(pdev);
 	pci_disable_device(pdev);

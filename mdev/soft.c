@@ -67,19 +67,21 @@ static int soft_probe(struct platform_device *pdev)
 	parent->vram_size = soft_vram_size;
 	parent->vram_clean = true;	/* vmalloc_user() zeroes */
 	parent->backend_data = vmalloc_user(soft_vram_size);
+	parent->vram_map = parent->backend_data;
 	if (!parent->backend_data) {
 		dev_err(&pdev->dev, "cannot allocate %llu MiB of host memory as VRAM\n",
 			soft_vram_size >> 20);
 		ret = -ENOMEM;
 		goto err_free_parent;
 	}
+	platform_set_drvdata(pdev, parent);
 	ret = mgpu_parent_register(parent);
 	if (ret)
 		goto err_free_vram;
-	platform_set_drvdata(pdev, parent);
 	return 0;
 
 err_free_vram:
+	platform_set_drvdata(pdev, NULL);
 	vfree(parent->backend_data);
 err_free_parent:
 	kfree(parent);

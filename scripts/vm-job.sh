@@ -48,6 +48,15 @@ for tier in $tiers; do
 		tests+=("guest nested selftests/guest/run-nested.sh") ;;
 	esac
 done
+# MGPU_ONLY (a regular expression over "<tier> <name>") narrows a developer's run.
+if [ -n "${MGPU_ONLY:-}" ]; then
+	only=()
+	for t in "${tests[@]}"; do
+		set -- $t
+		[[ "$1 $2" =~ $MGPU_ONLY ]] && only+=("$t")
+	done
+	tests=("${only[@]}")
+fi
 [ "${MGPU_INJECT:-}" = fail ] && tests+=("vm inject_fail build/selftests/inject/fail_test")
 : > "$out/plan"
 : > "$out/results"

@@ -26,12 +26,33 @@ static void vgpu_init_cfg(struct mgpu_vgpu *vgpu)
 		.class = MGPU_PCI_CLASS_DISPLAY,
 		.bar_size[MGPU_BAR_VRAM] = vgpu->vram_size,
 		.bar_size[MGPU_BAR_MMIO] = MGPU_MMIO_SIZE,
-		.bar_prefetch = BIT(MGPU_BAR_VRAM),
+		.bar_size[MGPU_BAR_ENGINE] = MGPU_ENG_SIZE,
+		.bar_size[MGPU_BAR_APERTURE] = vgpu->vram_size,
+		.bar_prefetch = BIT(MGPU_BAR_VRAM) | BIT(MGPU_BAR_APERTURE),
 		.irq_pin = 1,
 		.msi_offset = MGPU_CFG_MSI_OFFSET,
 	};
 
 	mgpu_cfg_init(&vgpu->cfg, &desc);
+}
+
+/* The engine's interrupt line changed: fold it into the vGPU's. */
+static void vgpu_engine_irq(struct mgpu_ctx *ctx)
+{
+	struct mgpu_vgpu *vgpu = container_of(ctx, struct mgpu_vgpu, ctx);
+
+	mutex_lock(&vgpu->lock);
+	mgpu_vgpu_irq_update(vgpu, mgpu_vgpu_irq_line(vgpu));
+	mutex_unlock(&vgpu->lock);
+}
+
+/* The default weight follows the VRAM share: one per 8 MiB. */
+static int vgpu_init_engine(struct mgpu_vgpu *vgpu, struct mdev_device *mdev)
+{
+	vgpu->ctx.irq_changed = vgpu_engine_irq;
+	return mgpu_ctx_init(&vgpu->ctx, vgpu->parent, vgpu->chunks, vgpu->nr_chunks,
+			     dev_name(&mdev->dev),
+			     max_t(u64, vgpu->vram_size / MGPU_MIN_TYPE_VRAM, 1));
 }
 
 static int vgpu_init_dev(struct vfio_device *vdev)
@@ -61,6 +82,9 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 		goto err_free_chunks;
 	}
 	mutex_init(&vgpu->lock);
+	ret = vgpu_init_engine(vgpu, mdev);
+	if (ret)
+		goto err_free_vram;
 	vgpu_init_cfg(vgpu);
 	mgpu_mmio_init(&vgpu->mmio, vgpu->vram_size);
 	mutex_lock(&vgpu->lock);
@@ -68,6 +92,9 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 	mutex_unlock(&vgpu->lock);
 	return 0;
 
+err_free_vram:
+	mutex_destroy(&vgpu->lock);
+	mgpu_parent_free_chunks(parent, vgpu->nr_chunks, vgpu->chunks);
 err_free_chunks:
 	kfree(vgpu->chunks);
 err_free_traps:
@@ -80,6 +107,7 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
 
 	vfree(vgpu->shadow);
+	mgpu_ctx_fini(&vgpu->ctx);
 	mgpu_parent_free_chunks(vgpu->parent, vgpu->nr_chunks, vgpu->chunks);
 	kfree(vgpu->chunks);
 	free_percpu(vgpu->traps);
@@ -87,20 +115,29 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 	mgpu_compat_free_vdev(vdev);
 }
 
-/* The user's eventfds go with its last close. */
+static int vgpu_open_device(struct vfio_device *vdev)
+{
+	WRITE_ONCE(to_vgpu(vdev)->open, true);
+	return 0;
+}
+
+/* The user's eventfds go with its last close, and its engine stops. */
 static void vgpu_close_device(struct vfio_device *vdev)
 {
 	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
 
+	mgpu_ctx_reset(&vgpu->ctx);
 	mutex_lock(&vgpu->lock);
 	mgpu_vgpu_irq_release(vgpu);
 	mutex_unlock(&vgpu->lock);
+	WRITE_ONCE(vgpu->open, false);
 }
 
 static const struct vfio_device_ops mgpu_vfio_ops = {
 	.name = "mgpu",
 	.init = vgpu_init_dev,
 	.release = vgpu_release_dev,
+	.open_device = vgpu_open_device,
 	.close_device = vgpu_close_device,
 	.read = mgpu_vgpu_read,
 	.write = mgpu_vgpu_write,

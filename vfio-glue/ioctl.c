@@ -26,7 +26,7 @@ static long get_device_info(unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/* BAR0 is mmap-able as a whole: one sparse area, which tells QEMU to map it. */
+/* BAR0 and BAR4 are mmap-able as a whole: one sparse area, which tells QEMU to map it. */
 static int add_sparse_mmap_cap(struct vfio_info_cap *caps, u64 size)
 {
 	struct vfio_region_info_cap_sparse_mmap *sparse;
@@ -58,12 +58,17 @@ static void fill_region_info(struct mgpu_vgpu *vgpu, struct vfio_region_info *in
 		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_APERTURE:
 		info->size = vgpu->vram_size;
 		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
 			      VFIO_REGION_INFO_FLAG_MMAP;
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_MMIO:
 		info->size = MGPU_MMIO_SIZE;
+		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_ENGINE:
+		info->size = MGPU_ENG_SIZE;
 		info->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
 		break;
 	case MGPU_REGION_DISPLAY:
@@ -107,7 +112,8 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 	if (info.argsz < minsz || info.index >= MGPU_NUM_REGIONS)
 		return -EINVAL;
 	fill_region_info(vgpu, &info);
-	if (info.index == VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM)
+	if (info.index == VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM ||
+	    info.index == VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_APERTURE)
 		ret = add_sparse_mmap_cap(&caps, vgpu->vram_size);
 	else if (info.index == MGPU_REGION_EDID)
 		ret = mgpu_vgpu_edid_cap(&caps);
@@ -121,11 +127,12 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 
 /*
  * Return a vGPU to its power-on state. VRAM keeps its contents, as on real hardware;
- * registers and config space reset, and the interrupt line drops. The user's eventfds
- * stay installed.
+ * registers, config space and the command engine reset, and the interrupt line drops.
+ * The user's eventfds stay installed.
  */
 static void vgpu_reset(struct mgpu_vgpu *vgpu)
 {
+	mgpu_ctx_reset(&vgpu->ctx);
 	mutex_lock(&vgpu->lock);
 	mgpu_cfg_reset(&vgpu->cfg);
 	mgpu_mmio_reset(&vgpu->mmio);

@@ -54,6 +54,19 @@ static void deliver_intx(struct mgpu_vgpu *vgpu)
 }
 
 /**
+ * mgpu_vgpu_irq_line - the vGPU's interrupt line: its register block's causes or its
+ *	command engine's
+ * @vgpu: the vGPU, with vgpu->lock held
+ *
+ * Return: whether any enabled cause is pending.
+ */
+bool mgpu_vgpu_irq_line(struct mgpu_vgpu *vgpu)
+{
+	lockdep_assert_held(&vgpu->lock);
+	return mgpu_mmio_irq_pending(&vgpu->mmio) || READ_ONCE(vgpu->ctx.irq_level);
+}
+
+/**
  * mgpu_vgpu_irq_update - deliver a change of the vGPU's interrupt line
  * @vgpu: the vGPU, with vgpu->lock held
  * @pending: whether any enabled cause is pending now

@@ -140,10 +140,28 @@ static ssize_t mmio_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
 		if (vgpu->mmio.clear_vram)
 			clear_vram_locked(vgpu);
 		mgpu_scanout_notify(vgpu);
-		mgpu_vgpu_irq_update(vgpu, mgpu_mmio_irq_pending(&vgpu->mmio));
+		mgpu_vgpu_irq_update(vgpu, mgpu_vgpu_irq_line(vgpu));
 	}
 	mutex_unlock(&vgpu->lock);
 	return done ? done : ret;
+}
+
+/* The engine's registers: whole, aligned 32-bit accesses only. */
+static ssize_t engine_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
+			 u64 off, bool write)
+{
+	u32 val;
+
+	if (count != 4 || (off & 3) || off >= MGPU_ENG_SIZE)
+		return -EINVAL;
+	if (write) {
+		if (copy_from_user(&val, ubuf, 4))
+			return -EFAULT;
+		mgpu_ctx_reg_write(&vgpu->ctx, off, val);
+		return 4;
+	}
+	val = mgpu_ctx_reg_read(&vgpu->ctx, off);
+	return copy_to_user(ubuf, &val, 4) ? -EFAULT : 4;
 }
 
 static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count,
@@ -165,11 +183,15 @@ static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 		mutex_unlock(&vgpu->lock);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_APERTURE:
 		/* The translation table is fixed for the vGPU's life: no lock. */
 		ret = vram_rw(vgpu, ubuf, count, off, write);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_MMIO:
 		ret = mmio_rw(vgpu, ubuf, count, off, write);
+		break;
+	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_ENGINE:
+		ret = engine_rw(vgpu, ubuf, count, off, write);
 		break;
 	case MGPU_REGION_DISPLAY:
 		ret = write ? -EINVAL : mgpu_vgpu_read_display(vgpu, ubuf, count, off);
@@ -233,7 +255,7 @@ static const struct vm_operations_struct vram_vm_ops = {
 };
 
 /**
- * mgpu_vgpu_mmap - vfio_device_ops.mmap: pass a vGPU's VRAM (BAR0) through
+ * mgpu_vgpu_mmap - vfio_device_ops.mmap: pass a vGPU's VRAM (BAR0, BAR4) through
  * @vdev: the vGPU
  * @vma: the mapping; its offset selects the region as in read()/write()
  *
@@ -241,7 +263,7 @@ static const struct vm_operations_struct vram_vm_ops = {
  * vGPU's own chunks can ever be mapped. The mapping holds the device file open, so the
  * chunks cannot be freed while it exists.
  *
- * Return: 0, or -EINVAL for another region, a private mapping or a range outside BAR0.
+ * Return: 0, or -EINVAL for another region, a private mapping or a range outside VRAM.
  */
 int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 {
@@ -252,7 +274,8 @@ int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 
 	if (index == MGPU_REGION_DISPLAY)
 		return mgpu_vgpu_mmap_display(vgpu, vma, off);
-	if (index != VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM)
+	if (index != VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM &&
+	    index != VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_APERTURE)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;

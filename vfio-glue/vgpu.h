@@ -34,6 +34,7 @@ int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
 long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
 long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg);
 long mgpu_vgpu_get_irq_info(unsigned long arg);
+bool mgpu_vgpu_irq_line(struct mgpu_vgpu *vgpu);
 void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending);
 void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu);
 void mgpu_vgpu_request(struct vfio_device *vdev, unsigned int count);
@@ -47,5 +48,6 @@ int mgpu_vgpu_edid_cap(struct vfio_info_cap *caps);
 int mgpu_vgpu_set_resolution_locked(struct mgpu_vgpu *vgpu, u32 width, u32 height);
 
 extern const struct attribute_group *mgpu_vgpu_groups[];
+extern const struct attribute_group mgpu_vgpu_engine_group;
 
 #endif /* MGPU_VGPU_H */

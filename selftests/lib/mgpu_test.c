@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "mgpu_test.h"
@@ -342,4 +343,70 @@ int mgpu_kmsg_grep(const char *needle)
 	}
 	close(fd);
 	return found;
+}
+
+/* ======== The command engine through VFIO ======== */
+
+static uint32_t vfio_engine_rd(void *priv, uint32_t off)
+{
+	return mgpu_vfio_engine_read(priv, off);
+}
+
+static void vfio_engine_wr(void *priv, uint32_t off, uint32_t val)
+{
+	mgpu_vfio_engine_write(priv, off, val);
+}
+
+uint32_t mgpu_vfio_engine_read(struct mgpu_vfio_engine *ve, uint32_t off)
+{
+	uint32_t v = 0xdeadbeef;
+
+	if (pread(ve->dev->fd, &v, 4, ve->bar3 + off) != 4)
+		return 0xdeadbeef;
+	return v;
+}
+
+void mgpu_vfio_engine_write(struct mgpu_vfio_engine *ve, uint32_t off, uint32_t val)
+{
+	if (pwrite(ve->dev->fd, &val, 4, ve->bar3 + off) != 4)
+		fprintf(stderr, "engine register 0x%x: write failed: %s\n", off, strerror(errno));
+}
+
+/* Map BAR4 (the VRAM aperture) and find BAR3 (the engine registers). */
+int mgpu_vfio_engine_map(struct mgpu_dev *dev, struct mgpu_vfio_engine *ve)
+{
+	struct vfio_region_info regs, vram;
+	void *map;
+
+	memset(ve, 0, sizeof(*ve));
+	ve->dev = dev;
+	if (mgpu_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_ENGINE, &regs) ||
+	    mgpu_region_info(dev, VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_APERTURE, &vram))
+		return -EIO;
+	map = mmap(NULL, vram.size, PROT_READ | PROT_WRITE, MAP_SHARED, dev->fd, vram.offset);
+	if (map == MAP_FAILED)
+		return -errno;
+	ve->bar3 = regs.offset;
+	ve->vram = map;
+	ve->vram_size = vram.size;
+	return 0;
+}
+
+/* Map, then reset and start the engine with libmgpu's default ring layout. */
+int mgpu_vfio_engine_start(struct mgpu_dev *dev, struct mgpu_vfio_engine *ve, bool poll)
+{
+	struct mgpu_regs regs = { vfio_engine_rd, vfio_engine_wr, ve };
+	int ret = mgpu_vfio_engine_map(dev, ve);
+
+	if (ret)
+		return ret;
+	regs.priv = ve;
+	return mgpu_engine_start_default(&ve->eng, &regs, ve->vram, ve->vram_size, poll);
+}
+
+void mgpu_vfio_engine_unmap(struct mgpu_vfio_engine *ve)
+{
+	if (ve->vram)
+		munmap((void *)ve->vram, ve->vram_size);
+	ve->vram = NULL;
 }

@@ -9,7 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <stdbool.h>
 #include <linux/vfio.h>
+
+#include "mgpu_engine.h"
 
 #define MGPU_UUID_LEN	37
 
@@ -53,5 +56,23 @@ int mgpu_cfg_write16(struct mgpu_dev *dev, unsigned int off, uint16_t val);
 
 int mgpu_modprobe_ok(void);
 int mgpu_kmsg_grep(const char *needle);
+
+/*
+ * A vGPU's command engine through VFIO, as a guest driver would use it: registers
+ * through the trapped BAR3, VRAM through the passed-through BAR4 mapping.
+ */
+struct mgpu_vfio_engine {
+	struct mgpu_engine eng;
+	struct mgpu_dev *dev;
+	uint64_t bar3;
+	volatile uint8_t *vram;
+	size_t vram_size;
+};
+
+int mgpu_vfio_engine_map(struct mgpu_dev *dev, struct mgpu_vfio_engine *ve);
+int mgpu_vfio_engine_start(struct mgpu_dev *dev, struct mgpu_vfio_engine *ve, bool poll);
+void mgpu_vfio_engine_unmap(struct mgpu_vfio_engine *ve);
+uint32_t mgpu_vfio_engine_read(struct mgpu_vfio_engine *ve, uint32_t off);
+void mgpu_vfio_engine_write(struct mgpu_vfio_engine *ve, uint32_t off, uint32_t val);
 
 #endif /* MGPU_TEST_H */
