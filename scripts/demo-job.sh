@@ -1,82 +1,84 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# The demo, inside the VM (see scripts/demo.sh).
+# The demo, inside the VM (see scripts/demo.sh): two Bochs GPUs driven by mgpu, vGPUs
+# of mixed sizes with different QoS, one QEMU per vGPU running GPU work (each draws an
+# animation with its vGPU's command engine, see userspace-tools/demo/), mgpuctl top
+# while they run, and each vGPU's screen saved as a PNG in $MGPU_OUT.
 set -u
 cd "$MGPU_TOP"
+bin=$MGPU_TOP/build/userspace-tools
+mgpuctl=$bin/mgpuctl
+seconds=${MGPU_DEMO_SECONDS:-40}
+hold=/tmp/mgpu-demo-hold
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-types() {
-	local p t
-	printf '%-14s %-10s %-11s %-9s %s\n' PARENT TYPE NAME AVAILABLE DESCRIPTION
-	for p in /sys/class/mdev_bus/*; do
-		for t in "$p"/mdev_supported_types/*; do
-			printf '%-14s %-10s %-11s %-9s %s\n' "${p##*/}" "${t##*/}" \
-				"$(cat "$t/name")" "$(cat "$t/available_instances")" "$(cat "$t/description")"
-		done
-	done
-}
+run() { printf '$ %s\n' "$*"; "$@"; }
 
-say "modprobe vfio_iommu_type1 mdev; insmod mgpu.ko soft_gpus=2 soft_vram_mb=256"
+say "modprobe vfio_iommu_type1 mdev; insmod mgpu.ko (its PCI backend takes both Bochs GPUs)"
 modprobe -a vfio_iommu_type1 mdev || exit 1
-insmod "build/$(uname -r)/mod/mgpu.ko" soft_gpus=2 soft_vram_mb=256 || exit 1
-dmesg | grep -E 'mgpu' | sed 's/^/  /'
+insmod "build/$(uname -r)/mod/mgpu.ko" soft_gpus=0 pci_gpus=all || exit 1
+dmesg | grep -E 'mgpu' | sed 's/^/  kernel: /'
+gpus=()
+for p in /sys/class/mdev_bus/*; do gpus+=("${p##*/}"); done
+[ ${#gpus[@]} -ge 2 ] || { echo "demo: expected two Bochs GPUs, found ${#gpus[@]}"; exit 1; }
 
-say "two software GPUs, each sliced into types by VRAM"
-types
+say "the GPUs, their types and what is free"
+run "$mgpuctl" list
 
-say "creating vGPUs of mixed sizes"
-uuids=()
-for spec in mgpu-soft.0/mgpu-128M mgpu-soft.0/mgpu-64M mgpu-soft.0/mgpu-32M \
-	    mgpu-soft.1/mgpu-16M mgpu-soft.1/mgpu-16M; do
-	u=$(cat /proc/sys/kernel/random/uuid)
-	if echo "$u" > "/sys/class/mdev_bus/${spec%/*}/mdev_supported_types/${spec#*/}/create"; then
-		echo "  created $u on ${spec%/*} as ${spec#*/}"
-		uuids+=("$u")
-	fi
-done
-say "available_instances follow the free VRAM"
-types
-
-say "a create beyond capacity is refused with a reason"
-u=$(cat /proc/sys/kernel/random/uuid)
-echo "$u" > /sys/class/mdev_bus/mgpu-soft.0/mdev_supported_types/mgpu-64M/create ||
-	dmesg | grep 'no room' | tail -n 1 | sed 's/^/  kernel: /'
-
-say "QEMU opens each vGPU with -device vfio-pci,sysfsdev=... (what a guest would see)"
-for u in "${uuids[@]}"; do
-	sock=/tmp/qmp-$u
-	qemu-system-x86_64 -machine q35 -S -display none -nodefaults \
-		-qmp "unix:$sock,server=on,wait=off" \
-		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$u,addr=04.0" \
-		2> "/tmp/qemu-$u.err" &
-	pid=$!
-	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.2; done
-	info=$(python3 - "$sock" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-f = s.makefile("rw")
-f.readline()
-for cmd in ({"execute": "qmp_capabilities"},
-            {"execute": "human-monitor-command", "arguments": {"command-line": "info pci"}},
-            {"execute": "quit"}):
-    f.write(json.dumps(cmd) + "\n"); f.flush()
-    while True:
-        r = json.loads(f.readline())
-        if "return" in r or "error" in r:
-            break
-    if cmd["execute"] == "human-monitor-command":
-        out = r.get("return", "")
-print(out)
-PY
+say "vGPUs of mixed sizes, each with its own QoS"
+# gpu  type       QoS                                  color (RGB)
+seats=(
+	"${gpus[0]} mgpu-32M weight=1                        0xff4040"
+	"${gpus[0]} mgpu-16M weight=2                        0x40ff40"
+	"${gpus[0]} mgpu-16M weight=4                        0x4080ff"
+	"${gpus[1]} mgpu-32M weight=1,cap=25                 0xffc040"
+	"${gpus[1]} mgpu-16M latency_class=interactive       0xc040ff"
 )
-	wait "$pid"
-	echo "  vGPU $u ($(basename "$(readlink "/sys/bus/mdev/devices/$u/mdev_type")")):"
-	echo "$info" | grep -A6 -E 'Bus +0, device +4' | grep -v -E '^ *id ""' | sed 's/^/    /'
-	[ -s "/tmp/qemu-$u.err" ] && sed 's/^/    qemu: /' "/tmp/qemu-$u.err"
+uuids=()
+for s in "${seats[@]}"; do
+	read -r gpu type qos color <<< "$s"
+	u=$("$mgpuctl" create "$gpu" "$type") || continue
+	uuids+=("$u")
+	colors+=("$color")
+	# shellcheck disable=SC2046
+	run "$mgpuctl" set "$u" $(echo "$qos" | tr ',' ' ')
 done
+run "$mgpuctl" list
+
+say "a create beyond capacity is refused with the reason"
+"$mgpuctl" create "${gpus[1]}" mgpu-32M
+
+say "one QEMU per vGPU (-device vfio-pci,sysfsdev=...), each drawing with its engine for ${seconds}s"
+touch "$hold"
+pids=()
+i=0
+for u in "${uuids[@]}"; do
+	MGPU_SEAT_HOLD=$hold "$bin/mgpu_demo_seat" "$u" "$seconds" "${colors[$i]}" \
+		> "/tmp/seat-$i.log" 2>&1 &
+	pids+=($!)
+	i=$((i + 1))
+done
+sleep $((seconds / 3))
+run "$mgpuctl" top --plain --once --interval 5
+sleep $((seconds / 3))
+run "$mgpuctl" top --plain --once --interval 5
+for i in "${!uuids[@]}"; do
+	for _ in $(seq 120); do grep -q frames "/tmp/seat-$i.log" && break; sleep 1; done
+done
+
+say "frames each seat drew (the engine's share follows the QoS)"
+cat /tmp/seat-*.log
+
+say "each vGPU's screen, read on the host (mgpuctl snapshot)"
+for i in "${!uuids[@]}"; do
+	run "$mgpuctl" snapshot "${uuids[$i]}" "$MGPU_OUT/seat-$i.png"
+done
+rm -f "$hold"
+wait "${pids[@]}"
+
+say "counters for Prometheus (mgpuctl stats --prometheus, excerpt)"
+"$mgpuctl" stats --prometheus | grep -E '^mgpu_vgpu_engine_busy_seconds_total' | head -n 5
 
 say "removing the vGPUs and unloading mgpu"
-for u in "${uuids[@]}"; do
-	echo 1 > "/sys/bus/mdev/devices/$u/remove"
-done
-types | head -n 3
+for u in "${uuids[@]}"; do run "$mgpuctl" remove "$u"; done
 rmmod mgpu && echo "  mgpu unloaded"
+echo
+echo "demo: the seats' screens are in $MGPU_OUT/seat-*.png"

@@ -271,11 +271,8 @@ TEST_F(vgpu, identity)
 /* A BAR the UAPI header names; any other must be absent. */
 static bool bar_in_uapi(int bar)
 {
-#ifdef MGPU_BAR_MMIO
-	if (bar == MGPU_BAR_MMIO)
-		return true;
-#endif
-	return bar == MGPU_BAR_VRAM;
+	return bar == MGPU_BAR_VRAM || bar == MGPU_BAR_MMIO || bar == MGPU_BAR_ENGINE ||
+	       bar == MGPU_BAR_APERTURE;
 }
 
 /* BAR0 is the VRAM: its size, a 32-bit prefetchable memory BAR; no BARs beyond the UAPI. */

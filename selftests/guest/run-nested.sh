@@ -170,11 +170,29 @@ cleanup() {
 trap cleanup EXIT
 trap 'echo "# run-nested.sh: killed"; exit 1' TERM INT
 
-# The names a harness binary will report, from its '-l' listing (no variants).
+# The names a harness binary will report, from its '-l' listing: the harness prints
+# fixture, variant and test in columns of 20 and 25 characters, each fixture's
+# variants and tests side by side; every test runs once per variant.
 list_tests() {
-	"$1" -l 2>&1 | awk '/^# FIXTURE/ || /^---/ { next }
-		/^[^ ]/ { f = $1; if (NF >= 2) print f "." $NF; next }
-		NF { print f "." $NF }'
+	"$1" -l 2>&1 | awk '
+		function trim(s) { gsub(/^ +| +$/, "", s); return s }
+		function flush(   i, j) {
+			for (j = 1; j <= nt; j++)
+				if (nv == 0)
+					print f "." t[j]
+				else
+					for (i = 1; i <= nv; i++)
+						print f "." v[i] "." t[j]
+		}
+		/^# FIXTURE/ || /^---/ { next }
+		{
+			fx = trim(substr($0, 1, 20)); va = trim(substr($0, 22, 25))
+			te = trim(substr($0, 48))
+			if (fx != "") { if (f != "") flush(); f = fx; nv = 0; nt = 0 }
+			if (va != "") v[++nv] = va
+			if (te != "") t[++nt] = te
+		}
+		END { if (f != "") flush() }'
 }
 
 find_expected() {

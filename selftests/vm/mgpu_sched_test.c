@@ -21,13 +21,20 @@
 #define SHARE_TOL	5.0	/* percentage points */
 #define WINDOW_US	1500000
 
-#define EXPECT_NEAR(want, got, tol)						\
-	EXPECT_TRUE(fabs((double)(got) - (double)(want)) <= (tol))		\
-		TH_LOG("%.1f is not within %.1f of %.1f", (double)(got),	\
-		       (double)(tol), (double)(want))
-#define EXPECT_ABOVE(low, got)							\
-	EXPECT_TRUE((double)(got) >= (double)(low))				\
-		TH_LOG("%.1f is below %.1f", (double)(got), (double)(low))
+/* Statements: no TH_LOG() may follow them. Each argument is evaluated once. */
+#define EXPECT_NEAR(want, got, tol) do {					\
+	double near_want = (want), near_got = (got), near_tol = (tol);		\
+										\
+	EXPECT_TRUE(fabs(near_got - near_want) <= near_tol)			\
+		TH_LOG("%.1f is not within %.1f of %.1f", near_got,		\
+		       near_tol, near_want);					\
+} while (0)
+#define EXPECT_ABOVE(low, got) do {						\
+	double above_low = (low), above_got = (got);				\
+										\
+	EXPECT_TRUE(above_got >= above_low)					\
+		TH_LOG("%.1f is below %.1f", above_got, above_low);		\
+} while (0)
 
 FIXTURE(sched) {
 	char parent[64];
@@ -80,7 +87,7 @@ static int set_attr(const char *uuid, const char *attr, const char *val)
 	return mgpu_sysfs_write(path, val);
 }
 
-static long long busy_ns(const char *uuid)
+static long long vgpu_busy_ns(const char *uuid)
 {
 	char path[512];
 
@@ -97,26 +104,26 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* Give vGPU @i @ms milliseconds of BUSY work (1 ms commands), submitted at once. */
-static int saturate(FIXTURE_DATA(sched) *self, int i, int ms)
+/* Give engine @ve @ms milliseconds of BUSY work (1 ms commands), submitted at once. */
+static int saturate(struct mgpu_vfio_engine *ve, int ms)
 {
 	uint32_t c[4];
 	int k, ret;
 
 	for (k = 0; k < ms; k++) {
-		ret = mgpu_engine_emit(&self->ve[i].eng, c, mgpu_cmd_busy(c, 1000));
+		ret = mgpu_engine_emit(&ve->eng, c, mgpu_cmd_busy(c, 1000));
 		if (ret)
 			return ret;
 	}
-	mgpu_engine_submit(&self->ve[i].eng);
+	mgpu_engine_submit(&ve->eng);
 	return 0;
 }
 
 /*
- * Shares of engine time over a window, in percent of the window's wall time (@abs)
- * or of the total engine time given out (!@abs).
+ * Shares of engine time of the NR vGPUs @dev over a window, in percent of the window's
+ * wall time (@abs) or of the total engine time given out (!@abs).
  */
-static void measure(FIXTURE_DATA(sched) *self, double *share, bool abs)
+static void measure(const struct mgpu_dev *dev, double *share, bool abs)
 {
 	long long b0[NR], b1[NR], sum = 0;
 	uint64_t t0, t1;
@@ -125,10 +132,10 @@ static void measure(FIXTURE_DATA(sched) *self, double *share, bool abs)
 	usleep(300000);	/* let the scheduler settle into a new period */
 	t0 = mono_ns();
 	for (i = 0; i < NR; i++)
-		b0[i] = busy_ns(self->dev[i].uuid);
+		b0[i] = vgpu_busy_ns(dev[i].uuid);
 	usleep(WINDOW_US);
 	for (i = 0; i < NR; i++)
-		b1[i] = busy_ns(self->dev[i].uuid);
+		b1[i] = vgpu_busy_ns(dev[i].uuid);
 	t1 = mono_ns();
 	for (i = 0; i < NR; i++)
 		sum += b1[i] - b0[i];
@@ -141,12 +148,13 @@ static void log_shares(struct __test_metadata *_metadata, const char *what, doub
 	TH_LOG("%s: %.1f%% %.1f%% %.1f%%", what, s[0], s[1], s[2]);
 }
 
-static void stop_all(FIXTURE_DATA(sched) *self)
+/* Reset the NR engines @ve: their queued work is dropped. */
+static void stop_all(struct mgpu_vfio_engine *ve)
 {
 	int i;
 
 	for (i = 0; i < NR; i++)
-		mgpu_engine_reset(&self->ve[i].eng);
+		mgpu_engine_reset(&ve[i].eng);
 }
 
 /* Best effort, weights 1:2:4, all busy: 14.3% / 28.6% / 57.1%. */
@@ -159,8 +167,8 @@ TEST_F(sched, weights_1_2_4)
 	ASSERT_EQ(0, set_attr(self->dev[1].uuid, "weight", "2"));
 	ASSERT_EQ(0, set_attr(self->dev[2].uuid, "weight", "4"));
 	for (i = 0; i < NR; i++)
-		ASSERT_EQ(0, saturate(self, i, 8000));
-	measure(self, s, false);
+		ASSERT_EQ(0, saturate(&self->ve[i], 8000));
+	measure(self->dev, s, false);
 	log_shares(_metadata, "1:2:4", s);
 	EXPECT_NEAR(100.0 / 7, s[0], SHARE_TOL);
 	EXPECT_NEAR(200.0 / 7, s[1], SHARE_TOL);
@@ -168,12 +176,12 @@ TEST_F(sched, weights_1_2_4)
 	/* A weight changed at run time takes effect at once: 1:1:1 now. */
 	ASSERT_EQ(0, set_attr(self->dev[1].uuid, "weight", "1"));
 	ASSERT_EQ(0, set_attr(self->dev[2].uuid, "weight", "1"));
-	measure(self, s, false);
+	measure(self->dev, s, false);
 	log_shares(_metadata, "then 1:1:1", s);
 	EXPECT_NEAR(100.0 / 3, s[0], SHARE_TOL);
 	EXPECT_NEAR(100.0 / 3, s[1], SHARE_TOL);
 	EXPECT_NEAR(100.0 / 3, s[2], SHARE_TOL);
-	stop_all(self);
+	stop_all(self->ve);
 }
 
 /* Equal share ignores weights; switching back to best effort honours them again. */
@@ -190,19 +198,19 @@ TEST_F(sched, equal_share_policy)
 	ASSERT_LT(0, mgpu_sysfs_read(self->policy_path, buf, sizeof(buf)));
 	EXPECT_STREQ("equal_share", buf);
 	for (i = 0; i < NR; i++)
-		ASSERT_EQ(0, saturate(self, i, 8000));
-	measure(self, s, false);
+		ASSERT_EQ(0, saturate(&self->ve[i], 8000));
+	measure(self->dev, s, false);
 	log_shares(_metadata, "equal share", s);
 	EXPECT_NEAR(100.0 / 3, s[0], SHARE_TOL);
 	EXPECT_NEAR(100.0 / 3, s[1], SHARE_TOL);
 	EXPECT_NEAR(100.0 / 3, s[2], SHARE_TOL);
 	ASSERT_EQ(0, mgpu_sysfs_write(self->policy_path, "best_effort"));
-	measure(self, s, false);
+	measure(self->dev, s, false);
 	log_shares(_metadata, "best effort 1:1:8", s);
 	EXPECT_NEAR(800.0 / 10, s[2], SHARE_TOL);
 	EXPECT_EQ(-EINVAL, mgpu_sysfs_write(self->policy_path, "round_robin"));
 	EXPECT_EQ(1, mgpu_kmsg_grep("unknown policy"));
-	stop_all(self);
+	stop_all(self->ve);
 }
 
 /* A cap holds even when the engine would otherwise idle (not work conserving). */
@@ -211,22 +219,22 @@ TEST_F(sched, cap)
 	double s[NR];
 
 	ASSERT_EQ(0, set_attr(self->dev[0].uuid, "cap", "20"));
-	ASSERT_EQ(0, saturate(self, 0, 8000));
-	measure(self, s, true);
+	ASSERT_EQ(0, saturate(&self->ve[0], 8000));
+	measure(self->dev, s, true);
 	log_shares(_metadata, "capped alone (of wall time)", s);
 	EXPECT_NEAR(20.0, s[0], SHARE_TOL);
 	/* With a busy neighbour, the capped one still gets its 20%. */
-	ASSERT_EQ(0, saturate(self, 1, 8000));
-	measure(self, s, false);
+	ASSERT_EQ(0, saturate(&self->ve[1], 8000));
+	measure(self->dev, s, false);
 	log_shares(_metadata, "capped + busy neighbour", s);
 	EXPECT_NEAR(20.0, s[0], SHARE_TOL);
 	EXPECT_NEAR(80.0, s[1], SHARE_TOL);
 	/* Lifting the cap at run time: 50/50. */
 	ASSERT_EQ(0, set_attr(self->dev[0].uuid, "cap", "100"));
-	measure(self, s, false);
+	measure(self->dev, s, false);
 	log_shares(_metadata, "cap lifted", s);
 	EXPECT_NEAR(50.0, s[0], SHARE_TOL);
-	stop_all(self);
+	stop_all(self->ve);
 }
 
 /* A reservation guarantees a share against heavier weights. */
@@ -240,12 +248,12 @@ TEST_F(sched, reservation)
 	ASSERT_EQ(0, set_attr(self->dev[1].uuid, "weight", "100"));
 	ASSERT_EQ(0, set_attr(self->dev[2].uuid, "weight", "100"));
 	for (i = 0; i < NR; i++)
-		ASSERT_EQ(0, saturate(self, i, 8000));
-	measure(self, s, false);
+		ASSERT_EQ(0, saturate(&self->ve[i], 8000));
+	measure(self->dev, s, false);
 	log_shares(_metadata, "reservation 50% at weight 1", s);
 	EXPECT_ABOVE(50.0 - SHARE_TOL, s[0]);
 	EXPECT_NEAR(s[1], s[2], SHARE_TOL);
-	stop_all(self);
+	stop_all(self->ve);
 }
 
 /* Fixed share: an idle vGPU's share is not handed out; the engine idles instead. */
@@ -254,20 +262,20 @@ TEST_F(sched, fixed_share_idle_neighbour)
 	double s[NR];
 
 	ASSERT_EQ(0, mgpu_sysfs_write(self->policy_path, "fixed_share"));
-	ASSERT_EQ(0, saturate(self, 0, 8000));
-	ASSERT_EQ(0, saturate(self, 1, 8000));
-	measure(self, s, true);
+	ASSERT_EQ(0, saturate(&self->ve[0], 8000));
+	ASSERT_EQ(0, saturate(&self->ve[1], 8000));
+	measure(self->dev, s, true);
 	log_shares(_metadata, "fixed share, third idle (of wall time)", s);
 	EXPECT_NEAR(100.0 / 3, s[0], SHARE_TOL);
 	EXPECT_NEAR(100.0 / 3, s[1], SHARE_TOL);
 	EXPECT_NEAR(0.0, s[2], 0.01);
 	/* Best effort hands the idle share out (work conserving). */
 	ASSERT_EQ(0, mgpu_sysfs_write(self->policy_path, "best_effort"));
-	measure(self, s, true);
+	measure(self->dev, s, true);
 	log_shares(_metadata, "best effort, third idle (of wall time)", s);
 	EXPECT_ABOVE(100.0 / 3 + SHARE_TOL, s[0]);
 	EXPECT_ABOVE(100.0 / 3 + SHARE_TOL, s[1]);
-	stop_all(self);
+	stop_all(self->ve);
 }
 
 /* An interactive vGPU's submissions preempt saturating neighbours mid-slice. */
@@ -281,8 +289,8 @@ TEST_F(sched, interactive_preempts)
 	ASSERT_EQ(0, set_attr(self->dev[0].uuid, "timeslice_ms", "30"));
 	ASSERT_EQ(0, set_attr(self->dev[1].uuid, "timeslice_ms", "30"));
 	ASSERT_EQ(0, set_attr(self->dev[2].uuid, "latency_class", "interactive"));
-	ASSERT_EQ(0, saturate(self, 0, 8000));
-	ASSERT_EQ(0, saturate(self, 1, 8000));
+	ASSERT_EQ(0, saturate(&self->ve[0], 8000));
+	ASSERT_EQ(0, saturate(&self->ve[1], 8000));
 	snprintf(path, sizeof(path), "%s/bus/mdev/devices/%s/engine/preemptions",
 		 mgpu_sysfs_root(), self->dev[0].uuid);
 	pre0 = mgpu_sysfs_read_ll(path);
@@ -306,7 +314,7 @@ TEST_F(sched, interactive_preempts)
 	pre1 = mgpu_sysfs_read_ll(path) - pre1;
 	TH_LOG("preemptions of the saturating vGPUs: %lld + %lld", pre0, pre1);
 	EXPECT_LE(10, pre0 + pre1);
-	stop_all(self);
+	stop_all(self->ve);
 }
 
 /* Invalid QoS is refused with a clear errno, and the kernel log says why. */
