@@ -8,6 +8,8 @@
 #   make deps                 install build and test dependencies (Debian packages)
 #   make check [TIER=host|vm|qemu|guest] [KVER=...]   run the tests
 #   make run                  the demo VM
+#   make tools                mgpuctl and the demo's seat program, into build/userspace-tools
+#   make install-tools        mgpuctl into $(PREFIX)/sbin, its man page into share/man/man8
 
 ifneq ($(KDIR),)
 KVER ?= $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
@@ -20,12 +22,13 @@ BUILD := $(TOP)/build/$(KVER)
 # Kernel sources are copied per kernel so 6.12 and 6.1 objects never mix.
 SRCS  := Kbuild $(shell find mdev vfio-glue tmem include -name '*.[ch]' -o -name Kbuild 2>/dev/null)
 
-.PHONY: all modules install modules_install clean deps check run selftests checkpatch ksft help bench
+.PHONY: all modules install modules_install clean deps check run selftests checkpatch ksft help bench \
+	tools install-tools
 
 all: modules
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 modules: $(BUILD)/mod/.synced
 	@test -n "$(KVER)" -a -d "$(KDIR)" || { echo "no kernel headers: run 'make deps' or set KDIR" >&2; exit 1; }
@@ -59,6 +62,13 @@ run: deps
 # side by side; the output is kept in build/bench/bench-<release>.txt.
 bench: deps modules ksft
 	$(MAKE) -C bench O=$(TOP)/build/bench KVER=$(KVER) run
+
+tools:
+	$(MAKE) -C userspace-tools/mgpuctl O=$(TOP)/build/userspace-tools
+	$(MAKE) -C userspace-tools/demo O=$(TOP)/build/userspace-tools
+
+install-tools:
+	$(MAKE) -C userspace-tools/mgpuctl O=$(TOP)/build/userspace-tools install
 
 checkpatch: ksft
 	@scripts/checkpatch.sh

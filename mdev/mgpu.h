@@ -11,9 +11,10 @@
  * reports mode changes (mgpu_scanout_notify()) with the vGPU's lock held; the parent's
  * mgpu_scanout attribute takes the chosen vGPU's device lock, then its mgpu_vgpu.lock.
  *
- * The command engine: mgpu_runner.lock -> mgpu_ctx.lock. Neither is held while a
- * context's interrupt is delivered (which takes mgpu_vgpu.lock), and mgpu_vgpu.lock is
- * never held while taking either.
+ * The command engine: mgpu_runner.lock -> mgpu_ctx.lock, and mgpu_runner.lock ->
+ * mgpu_vgpu.lock: the engine thread may deliver a context's interrupt (which takes
+ * mgpu_vgpu.lock) while it holds mgpu_runner.lock, never while it holds mgpu_ctx.lock.
+ * No path takes mgpu_runner.lock or mgpu_ctx.lock with mgpu_vgpu.lock held.
  */
 #ifndef MGPU_H
 #define MGPU_H

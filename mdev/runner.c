@@ -219,10 +219,13 @@ static void runner_slice(struct mgpu_runner *r, struct mgpu_ctx *ctx, u64 slice)
 			break;
 	}
 	mutex_lock(&r->lock);
-	mgpu_sched_charge(&r->sched, &ctx->se, ktime_get_ns() - start, preempted,
-			  ktime_get_ns());
+	/* mgpu_ctx_fini() may have taken it off the scheduler meanwhile. */
+	if (ctx->se.index >= 0) {
+		mgpu_sched_charge(&r->sched, &ctx->se, ktime_get_ns() - start, preempted,
+				  ktime_get_ns());
+		ctx_refresh_locked(r, ctx, ktime_get_ns());
+	}
 	r->running = NULL;
-	ctx_refresh_locked(r, ctx, ktime_get_ns());
 	mutex_unlock(&r->lock);
 	wake_up_all(&r->idle_wq);
 }
@@ -472,6 +475,7 @@ void mgpu_ctx_snapshot(struct mgpu_ctx *ctx, struct mgpu_eng_stats *st,
 int mgpu_ctx_state(struct mgpu_ctx *ctx, char *buf)
 {
 	struct mgpu_eng *eng = &ctx->eng;
+	bool dirty;
 	int ret;
 
 	mutex_lock(&ctx->lock);
@@ -482,7 +486,9 @@ int mgpu_ctx_state(struct mgpu_ctx *ctx, char *buf)
 		ret = sysfs_emit(buf, "disabled\n");
 	else
 		ret = sysfs_emit(buf, "%s\n", mgpu_eng_pending(eng) ? "busy" : "idle");
+	dirty = ctx_take_irq_dirty_locked(ctx);	/* a bad tail in VRAM is an error */
 	mutex_unlock(&ctx->lock);
+	ctx_irq_flush(ctx, dirty);
 	return ret;
 }
 

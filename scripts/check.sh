@@ -35,10 +35,12 @@ mkdir -p "$results"
 dirs=()
 has_tier() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 
-echo "== build: modules for ${kvers[*]}, selftests"
+echo "== build: modules for ${kvers[*]}, selftests, tools"
 make -s ksft >/dev/null || mgpu_die "cannot extract the kselftest headers"
 make -s selftests > "$results/selftests-build.log" 2>&1 ||
 	{ cat "$results/selftests-build.log"; mgpu_die "the selftests do not build"; }
+make -s tools > "$results/tools-build.log" 2>&1 ||
+	{ cat "$results/tools-build.log"; mgpu_die "mgpuctl or the demo tools do not build"; }
 for k in "${kvers[@]}"; do
 	make -s KVER="$k" modules >/dev/null 2>&1 || {
 		make KVER="$k" modules; mgpu_die "mgpu does not build for $k"; }

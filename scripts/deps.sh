@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS="build-essential kmod sparse busybox-static cpio xz-utils zstd libpci-dev
-pciutils pci.ids mdevctl libpng-dev python3 dkms"
+pciutils pci.ids mdevctl libpng-dev pkg-config python3 dkms"
 BPO_PKGS="qemu-system-x86 qemu-utils"
 BPO_LIST=/etc/apt/sources.list.d/mgpu-bookworm-backports.sources
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # VM tier: mgpu through mdevctl, as libvirt and Nova drive it — types, start/stop/list,
-# persistent definitions with auto-start (the udev rule's start-parent-mdevs), and a
-# refusal at capacity. Prints TAP.
+# persistent definitions with auto-start (the udev rule's start-parent-mdevs), QoS
+# attributes persisted in the definition and applied at start, and refusals. Prints TAP.
 set -u
 parent=${MGPU_PARENT:-mgpu-soft.0}
 types=/sys/class/mdev_bus/$parent/mdev_supported_types
@@ -27,7 +27,7 @@ if ! command -v mdevctl >/dev/null || [ ! -d "$types" ]; then
 	echo "1..0 # SKIP mdevctl or the $parent parent is missing"
 	exit 0
 fi
-echo "1..11"
+echo "1..14"
 u1=$(cat /proc/sys/kernel/random/uuid)
 u2=$(cat /proc/sys/kernel/random/uuid)
 avail() { cat "$types/$1/available_instances"; }
@@ -49,8 +49,23 @@ ok "mdevctl define --auto writes a persistent definition" \
 	       test -f /etc/mdevctl.d/$parent/$u2"
 ok "the definition records the type and auto-start" \
 	has_json "/etc/mdevctl.d/$parent/$u2" "j['mdev_type'] == 'mgpu-8M' and j['start'] == 'auto'"
+ok "QoS attributes are saved in the definition (mdevctl modify --addattr)" \
+	sh -c "mdevctl modify -u $u2 --addattr=mgpu/weight --value=6 &&
+	       mdevctl modify -u $u2 --addattr=mgpu/cap --value=50 &&
+	       mdevctl modify -u $u2 --addattr=mgpu/latency_class --value=interactive &&
+	       grep -q 'mgpu/weight' /etc/mdevctl.d/$parent/$u2"
 ok "the parent's registration starts defined vGPUs (udev's start-parent-mdevs)" \
 	sh -c "mdevctl start-parent-mdevs $parent && test -e /sys/bus/mdev/devices/$u2"
+ok "the started vGPU has the saved QoS" \
+	sh -c "test \$(cat /sys/bus/mdev/devices/$u2/mgpu/weight) = 6 &&
+	       test \$(cat /sys/bus/mdev/devices/$u2/mgpu/cap) = 50 &&
+	       test \$(cat /sys/bus/mdev/devices/$u2/mgpu/latency_class) = interactive"
+u4=$(cat /proc/sys/kernel/random/uuid)
+ok "a definition with an invalid QoS value fails to start and leaves nothing" \
+	sh -c "mdevctl define -u $u4 -p $parent -t mgpu-8M &&
+	       mdevctl modify -u $u4 --addattr=mgpu/reservation --value=150 &&
+	       ! mdevctl start -u $u4 && test ! -e /sys/bus/mdev/devices/$u4 &&
+	       mdevctl undefine -u $u4"
 ok "mdevctl list --defined shows the definition" \
 	sh -c "mdevctl list --defined | grep -q '$u2 $parent mgpu-8M auto'"
 # Fill the GPU, then mdevctl must refuse another start without leaving a device behind.

@@ -27,7 +27,7 @@
 #define H		480
 #define PITCH		(W * 4)
 #define RING_SIZE	0x10000u
-#define IN_FLIGHT	3
+#define IN_FLIGHT	4
 #define BOX		96
 
 struct seat {
@@ -100,6 +100,8 @@ static int seat_start(struct seat *s)
 	dispi(s, MGPU_DISPI_VIRT_WIDTH, W);
 	dispi(s, MGPU_DISPI_VIRT_HEIGHT, H);
 	dispi(s, MGPU_DISPI_ENABLE, MGPU_DISPI_ENABLED | MGPU_DISPI_LFB_ENABLED);
+	/* Screen on: the VGA attribute controller's palette-address-source bit. */
+	qtest_writeb(&s->q, s->bar2 + MGPU_MMIO_VGA + (0x3c0 - MGPU_VGA_PORT_BASE), 0x20);
 	s->ring = vram - (1u << 20);
 	s->ctrl = s->ring + RING_SIZE;
 	s->fence_slot = s->ctrl + sizeof(struct mgpu_eng_ctrl);
@@ -145,7 +147,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	color = strtoul(argv[3], NULL, 0);
-	busy = argc > 4 ? strtoul(argv[4], NULL, 0) : 20000;
+	busy = argc > 4 ? strtoul(argv[4], NULL, 0) : 40000;
 	ret = seat_up(&s, argv[1]);
 	if (!ret)
 		ret = seat_start(&s);
