@@ -40,13 +40,17 @@
  *  - The control block (when latched) is written after every step and register write
  *    that may change it, and once more when the engine is disabled.
  *  - Values in VRAM are little endian; the host is too (x86), so they are plain copies.
+ *
+ * engine.h documents the exported functions.
  */
 #ifdef __KERNEL__
+#include <linux/array_size.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
 #else
 #include <stddef.h>
 #include <string.h>
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
 #include "engine.h"
@@ -144,14 +148,6 @@ static const u8 eng_cmd_len[ENG_NR_OPS] = {
 	[MGPU_CMD_JUMP] = MGPU_CMD_JUMP_LEN,
 };
 
-/**
- * mgpu_eng_crc32 - the CRC a CHECKSUM command writes (zlib's crc32, IEEE 802.3)
- * @crc: the CRC so far (0 to start)
- * @buf: bytes
- * @len: their number
- *
- * Return: the CRC including @buf.
- */
 u32 mgpu_eng_crc32(u32 crc, const u8 *buf, u64 len)
 {
 	crc = ~crc;
@@ -160,15 +156,9 @@ u32 mgpu_eng_crc32(u32 crc, const u8 *buf, u64 len)
 	return ~crc;
 }
 
-/**
- * mgpu_eng_err_name - a short name for an error code ("range", "watchdog", ...)
- * @err: MGPU_ENG_ERR_*
- *
- * Return: the name, "none" for MGPU_ENG_ERR_NONE, "unknown" for anything else.
- */
 const char *mgpu_eng_err_name(u32 err)
 {
-	if (err >= sizeof(eng_err_names) / sizeof(eng_err_names[0]))
+	if (err >= ARRAY_SIZE(eng_err_names))
 		return "unknown";
 	return eng_err_names[err];
 }
@@ -367,14 +357,6 @@ static int eng_cmd_fail(struct mgpu_eng *eng, u32 err)
 
 /* ======== Registers ======== */
 
-/**
- * mgpu_eng_init - bring a context's engine to power-on state, counters zeroed
- * @eng: the engine
- * @mem: the memory its commands may touch (must outlive @eng)
- * @ops: callbacks
- * @priv: passed to @ops
- * @watchdog_ns: engine time one ring command may take before the error state
- */
 void mgpu_eng_init(struct mgpu_eng *eng, const struct mgpu_eng_mem *mem,
 		   const struct mgpu_eng_ops *ops, void *priv, u64 watchdog_ns)
 {
@@ -385,11 +367,6 @@ void mgpu_eng_init(struct mgpu_eng *eng, const struct mgpu_eng_mem *mem,
 	eng->watchdog_ns = watchdog_ns;
 }
 
-/**
- * mgpu_eng_reset - power-on state of the registers and execution state; counters
- *	are kept (stats.resets counts it). Lowers the interrupt line.
- * @eng: the engine
- */
 void mgpu_eng_reset(struct mgpu_eng *eng)
 {
 	struct mgpu_eng_stats stats = eng->stats;
@@ -400,13 +377,6 @@ void mgpu_eng_reset(struct mgpu_eng *eng)
 	eng->stats.resets++;
 }
 
-/**
- * mgpu_eng_reg_read - a 32-bit read of the register window
- * @eng: the engine
- * @off: byte offset, 4-aligned, below MGPU_ENG_SIZE
- *
- * Return: the register's value; unknown offsets read as 0.
- */
 u32 mgpu_eng_reg_read(struct mgpu_eng *eng, u32 off)
 {
 	switch (off) {
@@ -521,18 +491,6 @@ static void eng_config_write(struct mgpu_eng *eng, u32 *reg, u32 val)
 		*reg = val;
 }
 
-/**
- * mgpu_eng_reg_write - a 32-bit write of the register window
- * @eng: the engine
- * @off: byte offset, 4-aligned, below MGPU_ENG_SIZE
- * @val: the value
- *
- * Unknown and read-only offsets ignore writes. Writing CONTROL with ENABLE checks the
- * ring configuration and enters the error state (MGPU_ENG_ERR_RING) if it is invalid.
- *
- * Return: true if the write may have made work runnable (a doorbell, an enable, a
- * reset); the caller then wakes its scheduler.
- */
 bool mgpu_eng_reg_write(struct mgpu_eng *eng, u32 off, u32 val)
 {
 	bool kick = false;
@@ -627,7 +585,7 @@ static void eng_fetch_ring(struct mgpu_eng *eng)
 	eng->active = true;
 }
 
-/* Completion of the CALL that pushed the frame on top: one level up, past the CALL. */
+/* Move past a completed command of @bytes at the current level: a batch, or the ring. */
 static void eng_advance(struct mgpu_eng *eng, u32 bytes)
 {
 	if (eng->depth)
@@ -636,6 +594,7 @@ static void eng_advance(struct mgpu_eng *eng, u32 bytes)
 		eng->head = (eng->head + bytes) & (eng->ring_size - 1);
 }
 
+/* Leave the batch on top: the CALL that entered it completes, one level up. */
 static void eng_pop(struct mgpu_eng *eng)
 {
 	eng->depth--;
@@ -937,14 +896,6 @@ static void eng_run(struct mgpu_eng *eng)
 	}
 }
 
-/**
- * mgpu_eng_pending - whether the context has work to run
- * @eng: the engine
- *
- * Enabled, not in the error state, and a command in progress or head != tail. In poll
- * mode this reads the tail from the control block in VRAM (an invalid tail there
- * enters the error state and returns false).
- */
 bool mgpu_eng_pending(struct mgpu_eng *eng)
 {
 	u32 tail;
@@ -962,13 +913,6 @@ bool mgpu_eng_pending(struct mgpu_eng *eng)
 	return eng_has_work(eng);
 }
 
-/**
- * mgpu_eng_step - execute one bounded step of the context's work
- * @eng: the engine
- *
- * Return: 1 when it did some work, 0 when there was nothing to do, or -1 when the
- * context is (or has just entered) the error state.
- */
 int mgpu_eng_step(struct mgpu_eng *eng)
 {
 	u64 start, spent;

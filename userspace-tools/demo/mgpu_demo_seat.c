@@ -27,7 +27,7 @@
 #define H		480
 #define PITCH		(W * 4)
 #define RING_SIZE	0x10000u
-#define IN_FLIGHT	4
+#define IN_FLIGHT	3
 #define BOX		96
 
 struct seat {
@@ -129,8 +129,12 @@ static void frame(struct seat *s, uint64_t f, uint32_t color, uint32_t busy_us)
 	emit(s, c, mgpu_cmd_fill(c, (uint64_t)y * PITCH + 4 * x, PITCH, 4 * BOX, BOX, color));
 	emit(s, c, mgpu_cmd_fill(c, (uint64_t)(H - 32) * PITCH, PITCH, PITCH, 32, 0x202020));
 	emit(s, c, mgpu_cmd_fill(c, (uint64_t)(H - 24) * PITCH, PITCH, 4 * bar, 16, 0xffffff));
-	if (busy_us)
-		emit(s, c, mgpu_cmd_busy(c, busy_us));
+	while (busy_us) {	/* one BUSY runs at most MGPU_CMD_BUSY_MAX_US */
+		uint32_t us = busy_us < MGPU_CMD_BUSY_MAX_US ? busy_us : MGPU_CMD_BUSY_MAX_US;
+
+		emit(s, c, mgpu_cmd_busy(c, us));
+		busy_us -= us;
+	}
 	emit(s, c, mgpu_cmd_fence(c, s->fence_slot, ++s->seq, false));
 	qtest_writel(&s->q, s->bar3 + MGPU_ENG_TAIL, s->tail);
 }
@@ -147,7 +151,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	color = strtoul(argv[3], NULL, 0);
-	busy = argc > 4 ? strtoul(argv[4], NULL, 0) : 40000;
+	busy = argc > 4 ? strtoul(argv[4], NULL, 0) : 150000;
 	ret = seat_up(&s, argv[1]);
 	if (!ret)
 		ret = seat_start(&s);
