@@ -930,3 +930,10 @@ int mgpu_eng_step(struct mgpu_eng *eng)
 	eng_sync(eng);
 	return eng->error ? -1 : 1;
 }
+
+/* The software engine: both reference backends execute their commands here. */
+const struct mgpu_eng_exec mgpu_eng_soft = {
+	.name = "soft",
+	.pending = mgpu_eng_pending,
+	.step = mgpu_eng_step,
+};

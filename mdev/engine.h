@@ -130,6 +130,25 @@ struct mgpu_eng {
 };
 
 /**
+ * struct mgpu_eng_exec - how a GPU executes its contexts' work, one bounded step at a
+ *	time: the seam between the scheduler (shared by every backend) and the engine
+ * @name: shown in logs ("soft": the software engine of mdev/engine.c)
+ * @pending: as mgpu_eng_pending()
+ * @step: as mgpu_eng_step()
+ *
+ * Both reference backends execute in software on the host (mgpu_eng_soft); a hardware
+ * backend would submit each step to its own rings, keeping the register window, the
+ * validation and the scheduler.
+ */
+struct mgpu_eng_exec {
+	const char *name;
+	bool (*pending)(struct mgpu_eng *eng);
+	int (*step)(struct mgpu_eng *eng);
+};
+
+extern const struct mgpu_eng_exec mgpu_eng_soft;
+
+/**
  * mgpu_eng_init - bring a context's engine to power-on state, counters zeroed
  * @eng: the engine
  * @mem: the memory its commands may touch (must outlive @eng)

@@ -48,13 +48,7 @@ static DEVICE_ATTR_RW(policy);
 static ssize_t utilization_show(struct device *dev, struct device_attribute *attr,
 				char *buf)
 {
-	struct mgpu_runner *r = &dev_to_parent(dev)->runner;
-	u32 util;
-
-	mutex_lock(&r->lock);
-	util = r->utilization;
-	mutex_unlock(&r->lock);
-	return sysfs_emit(buf, "%u\n", util);
+	return sysfs_emit(buf, "%u\n", mgpu_runner_utilization(dev_to_parent(dev)));
 }
 static DEVICE_ATTR_RO(utilization);
 

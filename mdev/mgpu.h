@@ -69,6 +69,7 @@ struct mgpu_scanout {
  * @vram_clear: zero @len bytes at GPU VRAM offset @off
  * @vram_pfn: the page frame of the VRAM page at offset @off, for passthrough mmap
  * @vram_wc: map VRAM write-combined (device memory) rather than cached (host memory)
+ * @engine: how the GPU executes command-engine work (mgpu_eng_soft: in software)
  * @scanout: optional: show @s on the GPU's own display; @s NULL or not enabled gives
  *	the display back to the host's console state. Returns 0, or -errno when the
  *	display cannot show @s (it then shows the host's console state).
@@ -84,6 +85,7 @@ struct mgpu_backend_ops {
 	void (*vram_clear)(struct mgpu_parent *parent, u64 off, size_t len);
 	unsigned long (*vram_pfn)(struct mgpu_parent *parent, u64 off);
 	bool vram_wc;
+	const struct mgpu_eng_exec *engine;
 	int (*scanout)(struct mgpu_parent *parent, const struct mgpu_scanout *s);
 };
 
@@ -330,6 +332,7 @@ void mgpu_scanout_vram_freed(struct mgpu_parent *parent, const u32 *chunks);
 int mgpu_runner_start(struct mgpu_parent *parent);
 void mgpu_runner_stop(struct mgpu_parent *parent);
 int mgpu_runner_set_policy(struct mgpu_parent *parent, enum mgpu_sched_policy policy);
+u32 mgpu_runner_utilization(struct mgpu_parent *parent);
 int mgpu_ctx_init(struct mgpu_ctx *ctx, struct mgpu_parent *parent, const u32 *chunks,
 		  u32 nr_chunks, const char *name, u32 weight);
 void mgpu_ctx_fini(struct mgpu_ctx *ctx);
@@ -341,6 +344,7 @@ int mgpu_ctx_set_qos(struct mgpu_ctx *ctx, const struct mgpu_sched_qos *qos,
 void mgpu_ctx_get_qos(struct mgpu_ctx *ctx, struct mgpu_sched_qos *qos);
 void mgpu_ctx_snapshot(struct mgpu_ctx *ctx, struct mgpu_eng_stats *st,
 		       struct mgpu_sched_entity *se, u64 *lat_hist);
+u64 mgpu_ctx_fence(struct mgpu_ctx *ctx);
 int mgpu_ctx_state(struct mgpu_ctx *ctx, char *buf);
 
 int mgpu_engine_sysfs_register(struct mgpu_parent *parent);

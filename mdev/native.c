@@ -216,6 +216,7 @@ static const struct file_operations native_fops = {
 	.read = native_read,
 	.write = native_write,
 	.unlocked_ioctl = native_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = native_mmap,
 	.llseek = default_llseek,
 };

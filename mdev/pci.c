@@ -296,6 +296,7 @@ static const struct mgpu_backend_ops pci_ops = {
 	.vram_clear = pci_vram_clear,
 	.vram_pfn = pci_vram_pfn,
 	.vram_wc = true,
+	.engine = &mgpu_eng_soft,
 	.scanout = pci_scanout,
 };
 
@@ -307,6 +308,7 @@ static const struct mgpu_backend_ops pci_ops_nodisplay = {
 	.vram_clear = pci_vram_clear,
 	.vram_pfn = pci_vram_pfn,
 	.vram_wc = true,
+	.engine = &mgpu_eng_soft,
 };
 
 /* debugfs <bdf>/dispi: the physical display registers, as the host left them. */

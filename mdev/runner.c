@@ -12,7 +12,6 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
@@ -77,6 +76,20 @@ static void runner_kick(struct mgpu_runner *r)
 	wake_up(&r->wq);
 }
 
+/* Say once why a context's engine stopped, whichever path found the error. */
+static void ctx_log_error_locked(struct mgpu_ctx *ctx)
+{
+	struct mgpu_eng *eng = &ctx->eng;
+
+	lockdep_assert_held(&ctx->lock);
+	if (ctx->logged_err == eng->stats.errors)
+		return;
+	ctx->logged_err = eng->stats.errors;
+	dev_warn_ratelimited(ctx->parent->dev,
+			     "%s: engine stopped: %s error at VRAM offset 0x%llx; reset the engine to go on\n",
+			     ctx->name, mgpu_eng_err_name(eng->error), eng->error_addr);
+}
+
 /* ======== Runnable state, latency ======== */
 
 static void ctx_record_latency(struct mgpu_ctx *ctx, u64 now)
@@ -101,18 +114,22 @@ static void ctx_record_latency(struct mgpu_ctx *ctx, u64 now)
 static bool ctx_refresh_locked(struct mgpu_runner *r, struct mgpu_ctx *ctx, u64 now)
 {
 	bool pending, dirty;
+	u32 head, tail;
 
 	lockdep_assert_held(&r->lock);
 	if (!atomic_xchg(&ctx->kicked, 0) && !READ_ONCE(ctx->poll) && !ctx->se.runnable)
 		return false;
 	mutex_lock(&ctx->lock);
-	pending = mgpu_eng_pending(&ctx->eng);
+	pending = ctx->parent->ops->engine->pending(&ctx->eng);
+	ctx_log_error_locked(ctx);
+	head = ctx->eng.head;
+	tail = ctx->eng.tail;
 	dirty = ctx_take_irq_dirty_locked(ctx);
 	mutex_unlock(&ctx->lock);
 	ctx_irq_flush(ctx, dirty);
 	if (pending && !ctx->se.runnable) {
 		atomic64_cmpxchg(&ctx->submit_ns, 0, now);
-		trace_mgpu_engine_submit(ctx->name, ctx->eng.head, ctx->eng.tail);
+		trace_mgpu_engine_submit(ctx->name, head, tail);
 		return mgpu_sched_wake(&r->sched, &ctx->se,
 				       r->running ? &r->running->se : NULL, now);
 	}
@@ -156,18 +173,6 @@ static void runner_util_locked(struct mgpu_runner *r, u64 now)
 
 /* ======== Running one slice ======== */
 
-static void ctx_log_error(struct mgpu_ctx *ctx)
-{
-	struct mgpu_eng *eng = &ctx->eng;
-
-	if (ctx->logged_err == eng->stats.errors)
-		return;
-	ctx->logged_err = eng->stats.errors;
-	dev_warn_ratelimited(ctx->parent->dev,
-			     "%s: engine stopped: %s error at VRAM offset 0x%llx; reset the engine to go on\n",
-			     ctx->name, mgpu_eng_err_name(eng->error), eng->error_addr);
-}
-
 /*
  * Run @ctx until @end, until it has nothing to do, or until another context needs a
  * look (a kick, or a doorbell-less poll is due). Returns true if it stopped for a look.
@@ -182,9 +187,8 @@ static bool ctx_run(struct mgpu_runner *r, struct mgpu_ctx *ctx, u64 end, bool p
 	for (;;) {
 		mutex_lock(&ctx->lock);
 		fence = ctx->eng.fence;
-		ret = mgpu_eng_step(&ctx->eng);
-		if (ret < 0)
-			ctx_log_error(ctx);
+		ret = ctx->parent->ops->engine->step(&ctx->eng);
+		ctx_log_error_locked(ctx);
 		dirty = ctx_take_irq_dirty_locked(ctx);
 		if (ctx->eng.fence != fence)
 			trace_mgpu_engine_complete(ctx->name, ctx->eng.fence, ctx->eng.head);
@@ -237,16 +241,13 @@ static void runner_idle(struct mgpu_runner *r, u64 wait_ns, bool polling)
 
 	if (polling && (!wait_ns || wait_ns > poll_ns))
 		wait_ns = poll_ns;
-	if (wait_ns && wait_ns <= 2 * NSEC_PER_MSEC) {
-		u64 us = max_t(u64, wait_ns / NSEC_PER_USEC, 10);
-
-		usleep_range(us, us + us / 4 + 10);
-		return;
-	}
-	wait_event_interruptible_timeout(r->wq, atomic_read(&r->kick) ||
-					 kthread_should_stop(),
-					 wait_ns ? nsecs_to_jiffies(wait_ns) + 1 :
-					 MAX_SCHEDULE_TIMEOUT);
+	/* A doorbell (kick) ends the wait at once, whatever its length. */
+	if (wait_ns)
+		wait_event_interruptible_hrtimeout(r->wq, atomic_read(&r->kick) ||
+						   kthread_should_stop(), ns_to_ktime(wait_ns));
+	else
+		wait_event_interruptible(r->wq, atomic_read(&r->kick) ||
+					 kthread_should_stop());
 }
 
 static int runner_thread(void *data)
@@ -377,6 +378,7 @@ void mgpu_ctx_reg_write(struct mgpu_ctx *ctx, u32 off, u32 val)
 
 	mutex_lock(&ctx->lock);
 	kick = mgpu_eng_reg_write(&ctx->eng, off, val);
+	ctx_log_error_locked(ctx);
 	WRITE_ONCE(ctx->poll, (ctx->eng.control & MGPU_ENG_CONTROL_ENABLE) &&
 		   (ctx->eng.control & MGPU_ENG_CONTROL_POLL));
 	dirty = ctx_take_irq_dirty_locked(ctx);
@@ -466,6 +468,22 @@ void mgpu_ctx_snapshot(struct mgpu_ctx *ctx, struct mgpu_eng_stats *st,
 }
 
 /**
+ * mgpu_ctx_fence - the last value a context's FENCE wrote, read whole
+ * @ctx: the context
+ *
+ * Return: the fence value.
+ */
+u64 mgpu_ctx_fence(struct mgpu_ctx *ctx)
+{
+	u64 fence;
+
+	mutex_lock(&ctx->lock);
+	fence = ctx->eng.fence;
+	mutex_unlock(&ctx->lock);
+	return fence;
+}
+
+/**
  * mgpu_ctx_state - a context's engine state as a line of text
  * @ctx: the context
  * @buf: a sysfs page
@@ -485,8 +503,10 @@ int mgpu_ctx_state(struct mgpu_ctx *ctx, char *buf)
 	else if (!(eng->status & MGPU_ENG_STATUS_ENABLED))
 		ret = sysfs_emit(buf, "disabled\n");
 	else
-		ret = sysfs_emit(buf, "%s\n", mgpu_eng_pending(eng) ? "busy" : "idle");
-	dirty = ctx_take_irq_dirty_locked(ctx);	/* a bad tail in VRAM is an error */
+		ret = sysfs_emit(buf, "%s\n",
+				 ctx->parent->ops->engine->pending(eng) ? "busy" : "idle");
+	ctx_log_error_locked(ctx);	/* a bad tail in VRAM is an error */
+	dirty = ctx_take_irq_dirty_locked(ctx);
 	mutex_unlock(&ctx->lock);
 	ctx_irq_flush(ctx, dirty);
 	return ret;
@@ -511,6 +531,26 @@ int mgpu_runner_set_policy(struct mgpu_parent *parent, enum mgpu_sched_policy po
 	mutex_unlock(&r->lock);
 	runner_kick(r);
 	return ret;
+}
+
+/**
+ * mgpu_runner_utilization - a GPU's engine busy share over the last complete second
+ * @parent: the GPU
+ *
+ * An idle engine's thread sleeps, so the window is also brought up to date here.
+ *
+ * Return: percent, 0..100.
+ */
+u32 mgpu_runner_utilization(struct mgpu_parent *parent)
+{
+	struct mgpu_runner *r = &parent->runner;
+	u32 util;
+
+	mutex_lock(&r->lock);
+	runner_util_locked(r, ktime_get_ns());
+	util = r->utilization;
+	mutex_unlock(&r->lock);
+	return util;
 }
 
 /**

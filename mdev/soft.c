@@ -52,6 +52,7 @@ static const struct mgpu_backend_ops soft_ops = {
 	.vram_clear = soft_vram_clear,
 	.vram_pfn = soft_vram_pfn,
 	.vram_wc = false,
+	.engine = &mgpu_eng_soft,
 };
 
 static int soft_probe(struct platform_device *pdev)

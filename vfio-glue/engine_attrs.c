@@ -55,9 +55,7 @@ MGPU_ENGINE_ATTR(watchdog_resets, c.st.watchdogs);
 
 static ssize_t fence_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n",
-			  ((u64)mgpu_ctx_reg_read(dev_to_ctx(dev), MGPU_ENG_FENCE_HI) << 32) |
-			  mgpu_ctx_reg_read(dev_to_ctx(dev), MGPU_ENG_FENCE_LO));
+	return sysfs_emit(buf, "%llu\n", mgpu_ctx_fence(dev_to_ctx(dev)));
 }
 static DEVICE_ATTR_RO(fence);
 

@@ -23,7 +23,7 @@
 #include "mgpu_test.h"
 
 #define TYPE		"mgpu-16M"
-#define MB		(1u << 20)
+#define MB		(1024u * 1024)
 #define DATA		(2 * MB)	/* test data lives from here on */
 #define TIMEOUT_MS	20000
 
@@ -120,7 +120,8 @@ FIXTURE_SETUP(engine)
 	if (access("/dev/vfio/vfio", F_OK))
 		SKIP(return, "no /dev/vfio/vfio (vfio not loaded)");
 	mgpu_remove_all();
-	self->a.fd = self->b.fd = -1;
+	self->a.fd = -1;
+	self->b.fd = -1;
 	ASSERT_EQ(0, mgpu_create(&self->a, self->parent, TYPE));
 	ASSERT_EQ(0, mgpu_create(&self->b, self->parent, TYPE));
 	ASSERT_EQ(0, mgpu_open(&self->a));
@@ -144,9 +145,10 @@ FIXTURE_TEARDOWN(engine)
 	free(self->b_copy);
 }
 
-static int neighbour_intact(FIXTURE_DATA(engine) *self)
+/* Whether the neighbour's VRAM still equals the copy taken at setup. */
+static int neighbour_intact(const uint8_t *copy, volatile uint8_t *vram)
 {
-	return !memcmp(self->b_copy, (void *)self->eb.vram, DATA);
+	return !memcmp(copy, (void *)vram, DATA);
 }
 
 TEST_F(engine, identity_and_regions)
@@ -178,7 +180,8 @@ TEST_F(engine, identity_and_regions)
 	{
 		uint16_t h = 0;
 
-		EXPECT_GT(0, mgpu_region_read(&self->a, VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_ENGINE,
+		EXPECT_GT(0, mgpu_region_read(&self->a,
+					      VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_ENGINE,
 					      0, &h, 2));
 	}
 }
@@ -192,21 +195,21 @@ TEST_F(engine, fill_rectangle)
 	uint64_t off;
 
 	memset((void *)(v + DATA), 0xab, 2 * MB);
-	ASSERT_EQ(0, run_cmd(&self->ea.eng, c, mgpu_cmd_fill(c, dst, pitch, width, height,
-							    0x11223344)));
+	ASSERT_EQ(0, run_cmd(&self->ea.eng, c,
+			     mgpu_cmd_fill(c, dst, pitch, width, height, 0x11223344)));
 	for (off = DATA; off < DATA + 2 * MB; off++) {
 		uint64_t rel = off - dst;
 
 		y = rel / pitch;
 		x = rel % pitch;
 		if (off >= dst && y < height && x < width) {
-			ASSERT_EQ((0x11223344u >> (8 * (x & 3))) & 0xff, v[off]) TH_LOG("off %lu",
-				  (unsigned long)off);
+			ASSERT_EQ((0x11223344u >> (8 * (x & 3))) & 0xff, v[off])
+				TH_LOG("off %lu", (unsigned long)off);
 		} else {
 			ASSERT_EQ(0xab, v[off]) TH_LOG("off %lu", (unsigned long)off);
 		}
 	}
-	EXPECT_TRUE(neighbour_intact(self));
+	EXPECT_TRUE(neighbour_intact(self->b_copy, self->eb.vram));
 }
 
 /* COPY: different pitches, odd width, across chunks. */
@@ -255,12 +258,12 @@ TEST_F(engine, fence_and_interrupt)
 	ASSERT_LE(0, irq.fd);
 	ASSERT_EQ(0, ioctl(self->a.fd, VFIO_DEVICE_SET_IRQS, &irq));
 	mgpu_vfio_engine_write(&self->ea, MGPU_ENG_IRQ_MASK, MGPU_ENG_IRQ_FENCE);
-	ASSERT_EQ(0, run_cmd(&self->ea.eng, c, mgpu_cmd_fence(c, DATA, 0x123456789abcdefull,
-							     true)));
+	ASSERT_EQ(0, run_cmd(&self->ea.eng, c,
+			     mgpu_cmd_fence(c, DATA, 0x123456789abcdefull, true)));
 	EXPECT_EQ(0x123456789abcdefull, *(volatile uint64_t *)(self->ea.vram + DATA));
-	EXPECT_EQ(self->ea.eng.seq, ((uint64_t)mgpu_vfio_engine_read(&self->ea,
-			MGPU_ENG_FENCE_HI) << 32 | mgpu_vfio_engine_read(&self->ea,
-			MGPU_ENG_FENCE_LO)));
+	EXPECT_EQ(self->ea.eng.seq,
+		  ((uint64_t)mgpu_vfio_engine_read(&self->ea, MGPU_ENG_FENCE_HI) << 32 |
+		   mgpu_vfio_engine_read(&self->ea, MGPU_ENG_FENCE_LO)));
 	pfd.fd = irq.fd;
 	pfd.events = POLLIN;
 	ASSERT_EQ(1, poll(&pfd, 1, TIMEOUT_MS));
@@ -454,7 +457,7 @@ TEST_F(engine, validation_isolates)
 	unsigned int i;
 	long long errors;
 
-	for (i = 0; i < sizeof(bad_cmds) / sizeof(bad_cmds[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad_cmds); i++) {
 		const struct bad_cmd *b = &bad_cmds[i];
 		uint32_t at = e->ring_base + e->tail;
 
@@ -468,10 +471,11 @@ TEST_F(engine, validation_isolates)
 		EXPECT_EQ(b->err, mgpu_engine_error(e));
 		ASSERT_LT(0, dev_attr_str(self->a.uuid, "engine/state", state, sizeof(state)));
 		snprintf(want, sizeof(want), "error: %s at 0x%x", b->name, at);
-		EXPECT_EQ(0, strncmp(state, want, strlen(want))) TH_LOG("%s: state %s", b->what,
-									 state);
+		EXPECT_EQ(0, strncmp(state, want, strlen(want)))
+			TH_LOG("%s: state %s", b->what, state);
 		EXPECT_EQ(errors + 1, dev_attr_ll(self->a.uuid, "engine/errors"));
-		ASSERT_TRUE(neighbour_intact(self)) TH_LOG("%s touched the neighbour", b->what);
+		ASSERT_TRUE(neighbour_intact(self->b_copy, self->eb.vram))
+			TH_LOG("%s touched the neighbour", b->what);
 		/* The neighbour's engine is unaffected. */
 		ASSERT_EQ(0, run_cmd(&self->eb.eng, c, mgpu_cmd_nop(c, 1)));
 		mgpu_engine_reset(e);
@@ -506,7 +510,7 @@ TEST_F(engine, ring_configuration)
 	/* VFIO_DEVICE_RESET clears it too. */
 	ASSERT_EQ(0, ioctl(self->a.fd, VFIO_DEVICE_RESET));
 	EXPECT_EQ(0, mgpu_vfio_engine_read(ve, MGPU_ENG_STATUS));
-	EXPECT_TRUE(neighbour_intact(self));
+	EXPECT_TRUE(neighbour_intact(self->b_copy, self->eb.vram));
 }
 
 /* Fuzz: random dwords as commands, random register writes; the host survives. */
@@ -531,7 +535,8 @@ TEST_F(engine, random_commands)
 					       ~3u, random());
 		if (mgpu_engine_idle(e, TIMEOUT_MS))
 			mgpu_engine_reset(e);
-		ASSERT_TRUE(neighbour_intact(self)) TH_LOG("round %d", round);
+		ASSERT_TRUE(neighbour_intact(self->b_copy, self->eb.vram))
+			TH_LOG("round %d", round);
 	}
 	mgpu_engine_reset(e);
 	ASSERT_EQ(0, run_cmd(e, c, mgpu_cmd_nop(c, 1)));
@@ -607,7 +612,7 @@ TEST(watchdog)
 	if (mgpu_find_parent(parent, sizeof(parent)) || access("/dev/vfio/vfio", F_OK))
 		SKIP(return, "no mgpu parent or no vfio");
 	mgpu_remove_all();
-	ASSERT_EQ(0, mgpu_sysfs_write(param, "300"));
+	ASSERT_EQ(0, mgpu_sysfs_write(param, "1000"));
 	ASSERT_EQ(0, mgpu_create(&a, parent, "mgpu-8M"));
 	ASSERT_EQ(0, mgpu_create(&b, parent, "mgpu-8M"));
 	ASSERT_EQ(0, mgpu_sysfs_write(param, "2000"));

@@ -9,14 +9,18 @@
 
 #include "mgpu_engine.h"
 
-#define CTRL(e)	((volatile struct mgpu_eng_ctrl *)((e)->vram + (e)->ctrl_base))
-
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The control block in the mapped VRAM. */
+static volatile struct mgpu_eng_ctrl *ctrl(struct mgpu_engine *e)
+{
+	return (volatile struct mgpu_eng_ctrl *)(e->vram + e->ctrl_base);
 }
 
 static uint32_t reg_read(struct mgpu_engine *e, uint32_t off)
@@ -63,7 +67,7 @@ int mgpu_engine_start(struct mgpu_engine *e, const struct mgpu_regs *regs,
 		return -ENODEV;
 	reg_write(e, MGPU_ENG_RESET, MGPU_ENG_RESET_MAGIC);
 	*(volatile uint64_t *)(e->vram + e->fence_addr) = 0;
-	CTRL(e)->tail = 0;
+	ctrl(e)->tail = 0;
 	reg_write(e, MGPU_ENG_RING_BASE, ring_base);
 	reg_write(e, MGPU_ENG_RING_SIZE, ring_size);
 	reg_write(e, MGPU_ENG_CTRL_BASE, e->ctrl_base);
@@ -79,7 +83,7 @@ int mgpu_engine_start(struct mgpu_engine *e, const struct mgpu_regs *regs,
  * @e: filled in
  * @regs: register access
  * @vram: the partition, mapped
- * @vram_size: its size (at least 8 MiB)
+ * @vram_size: its size (at least 2 MiB: the ring and control block take the last one)
  * @poll: doorbell-less submission
  *
  * Return: as mgpu_engine_start().
@@ -95,7 +99,7 @@ int mgpu_engine_start_default(struct mgpu_engine *e, const struct mgpu_regs *reg
 
 static uint32_t engine_head(struct mgpu_engine *e)
 {
-	return e->poll ? CTRL(e)->head : reg_read(e, MGPU_ENG_HEAD);
+	return e->poll ? ctrl(e)->head : reg_read(e, MGPU_ENG_HEAD);
 }
 
 /**
@@ -106,11 +110,11 @@ static uint32_t engine_head(struct mgpu_engine *e)
  */
 uint32_t mgpu_engine_error(struct mgpu_engine *e)
 {
-	uint32_t status = e->poll ? CTRL(e)->status : reg_read(e, MGPU_ENG_STATUS);
+	uint32_t status = e->poll ? ctrl(e)->status : reg_read(e, MGPU_ENG_STATUS);
 
 	if (!(status & MGPU_ENG_STATUS_ERROR))
 		return MGPU_ENG_ERR_NONE;
-	return e->poll ? CTRL(e)->error : reg_read(e, MGPU_ENG_ERROR);
+	return e->poll ? ctrl(e)->error : reg_read(e, MGPU_ENG_ERROR);
 }
 
 /**
@@ -159,7 +163,7 @@ void mgpu_engine_submit(struct mgpu_engine *e)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* commands before the tail */
 	if (e->poll)
-		CTRL(e)->tail = e->tail;
+		ctrl(e)->tail = e->tail;
 	else
 		reg_write(e, MGPU_ENG_TAIL, e->tail);
 }

@@ -70,7 +70,7 @@
 #define MGPU_DISPI_MAX_BPP		32
 
 /*
- * The command engine (Documentation/engine.rst).
+ * The command engine (Documentation/guest-abi.rst).
  *
  * BAR3 is the engine's register window (trapped, 4 KiB, 32-bit accesses). BAR4 is a
  * second window onto the vGPU's VRAM partition (passed through, the size of BAR0).
