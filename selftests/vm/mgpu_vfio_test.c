@@ -85,8 +85,14 @@ TEST_F(vgpu, bar_sizing)
 		  mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0));
 	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_2, 0xffffffff));
 	EXPECT_EQ(~(MGPU_MMIO_SIZE - 1u), mgpu_cfg_read32(d, PCI_BASE_ADDRESS_2));
+	/* BAR3: the engine's registers; BAR4: the VRAM aperture (prefetchable). */
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_3, 0xffffffff));
+	EXPECT_EQ(~(MGPU_ENG_SIZE - 1u), mgpu_cfg_read32(d, PCI_BASE_ADDRESS_3));
+	ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_4, 0xffffffff));
+	EXPECT_EQ(~(VRAM - 1) | PCI_BASE_ADDRESS_MEM_PREFETCH,
+		  mgpu_cfg_read32(d, PCI_BASE_ADDRESS_4));
 	for (bar = 1; bar < 6; bar++) {
-		if (bar == MGPU_BAR_MMIO)
+		if (bar == MGPU_BAR_MMIO || bar == MGPU_BAR_ENGINE || bar == MGPU_BAR_APERTURE)
 			continue;
 		ASSERT_EQ(0, mgpu_cfg_write32(d, PCI_BASE_ADDRESS_0 + 4 * bar, 0xffffffff));
 		EXPECT_EQ(0, mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0 + 4 * bar));
