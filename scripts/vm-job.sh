@@ -68,6 +68,9 @@ echo "vm lifecycle" >> "$out/plan"
 
 step "modprobe vfio_iommu_type1 and mdev" modprobe -a vfio_iommu_type1 mdev
 step "insmod mgpu.ko ($kver)" insmod "build/$kver/mod/mgpu.ko"
+# tmem, with lz4 so that its tests cover compression (insmod resolves no crypto module).
+step "insmod mgpu_tmem.ko compression=lz4 ($kver)" \
+	sh -c 'modprobe lz4 && insmod "$1" compression=lz4' - "build/$kver/mod/mgpu_tmem.ko"
 case "${MGPU_INJECT:-}" in
 warn) insmod "build/$kver/inject/mgpu_inject_warn.ko" ;;
 hang) echo "inject: hanging the job"; sleep infinity ;;
@@ -105,6 +108,7 @@ wait "$qpid"
 step "rmmod with idle vGPUs alive removes them" rmmod mgpu
 step "no vGPU is left after the unload" \
 	test ! -e "/sys/bus/mdev/devices/$held" -a ! -e "/sys/bus/mdev/devices/$idle"
+step "rmmod mgpu_tmem (removes the tmem block devices left)" rmmod mgpu_tmem
 write_lifecycle
 echo "vm lifecycle 0" >> "$out/results"
 dmesg > "$out/dmesg.txt"
