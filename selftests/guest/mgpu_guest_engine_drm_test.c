@@ -20,7 +20,7 @@
 #include "mgpu_guest.h"
 #include "mgpu_engine.h"
 
-#define MB	(1u << 20)
+#define MB	(1024u * 1024)
 #define DATA	(8 * MB)	/* above what bochs-drm's framebuffers use at 1280x800 */
 #define WAIT_MS	60000
 
@@ -152,13 +152,14 @@ TEST_F(guest_engine, fill_copy_checksum)
 {
 	volatile uint8_t *v = self->vram;
 	uint32_t c[16], x, y;
+	unsigned int n;
 
-	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, mgpu_cmd_fill(c, DATA, 2048, 1024, 64,
-								  0xa5a55a5a)));
-	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, mgpu_cmd_copy(c, DATA, DATA + MB, 2048,
-								  1024, 1024, 64)));
-	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, mgpu_cmd_checksum(c, DATA + MB, 65536,
-								      DATA + 2 * MB)));
+	n = mgpu_cmd_fill(c, DATA, 2048, 1024, 64, 0xa5a55a5a);
+	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, n));
+	n = mgpu_cmd_copy(c, DATA, DATA + MB, 2048, 1024, 1024, 64);
+	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, n));
+	n = mgpu_cmd_checksum(c, DATA + MB, 65536, DATA + 2 * MB);
+	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, n));
 	ASSERT_EQ(0, mgpu_engine_idle(&self->e, WAIT_MS));
 	for (y = 0; y < 64; y++)
 		for (x = 0; x < 1024; x += 4)
@@ -170,9 +171,9 @@ TEST_F(guest_engine, fill_copy_checksum)
 TEST_F(guest_engine, error_and_reset)
 {
 	uint32_t c[16];
+	unsigned int n = mgpu_cmd_fill(c, self->vram_len, 0, 4, 1, 0);
 
-	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, mgpu_cmd_fill(c, self->vram_len, 0, 4, 1,
-								  0)));
+	ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, n));
 	mgpu_engine_submit(&self->e);
 	EXPECT_EQ(-EIO, mgpu_engine_idle(&self->e, WAIT_MS));
 	EXPECT_EQ(MGPU_ENG_ERR_RANGE, mgpu_engine_error(&self->e));
@@ -189,8 +190,9 @@ TEST_F(guest_engine, many_fences)
 	int i;
 
 	for (i = 0; i < 200; i++) {
-		ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, mgpu_cmd_fill(c, DATA + 4 * i, 0, 4,
-									  1, i)));
+		unsigned int n = mgpu_cmd_fill(c, DATA + 4 * i, 0, 4, 1, i);
+
+		ASSERT_EQ(0, mgpu_engine_emit(&self->e, c, n));
 		seq = mgpu_engine_fence(&self->e, false);
 		ASSERT_NE(0, seq);
 	}

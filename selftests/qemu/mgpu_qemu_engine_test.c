@@ -26,7 +26,7 @@
 #define RING_SIZE	0x10000u
 #define CTRL		(RING + RING_SIZE)
 #define FENCE_SLOT	(CTRL + 64)
-#define AREA		(1u << 20)	/* each guest fills 1 MiB at this offset */
+#define AREA		(1024u * 1024)	/* each guest fills 1 MiB at this offset */
 #define WAIT_MS		60000
 
 /* One guest: its QEMU, its vGPU and where its BARs sit in guest-physical space. */
@@ -258,8 +258,8 @@ TEST_F_TIMEOUT(two, share_one_engine, TIMEOUT)
 			seq[i] = fence(g);
 		}
 		for (i = 0; i < 2; i++)
-			ASSERT_EQ(0, wait_fence(&self->g[i], seq[i])) TH_LOG("guest %d round %d", i,
-									      round);
+			ASSERT_EQ(0, wait_fence(&self->g[i], seq[i]))
+				TH_LOG("guest %d round %d", i, round);
 	}
 	EXPECT_TRUE(area_is(&self->g[0], 0x1003));
 	EXPECT_TRUE(area_is(&self->g[1], 0x2003));
