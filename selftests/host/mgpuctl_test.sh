@@ -58,7 +58,7 @@ is() {	# is <description> <file> <want content>
 }
 
 echo "TAP version 13"
-echo "1..72"
+echo "1..73"
 
 # ---- build
 make -C "$top/userspace-tools/mgpuctl" O="$top/build/userspace-tools" > "$tmp/build" 2>&1
@@ -368,5 +368,12 @@ echo 3 > "$R/kernel/mgpu_tmem/clients/1/pools"
 mc tmem
 expect "tmem: attributes, clients and pools when loaded" 0 '^tmem: loaded$' '^  pages: 256$' \
 	'^clients:$' '^  1: pools=3$' '^pools:$'
+c=$R/kernel/mgpu_tmem/clients/2
+mkdir -p "$c"
+echo mgpu_tmem0 > "$c/name"; echo 4 > "$c/weight"; echo 4194304 > "$c/share_bytes"
+echo 1048576 > "$c/bytes"; echo 200 > "$c/gets"; echo 150 > "$c/hits"
+mc tmem
+expect "tmem: occupancy against the weighted share, hit rate" 0 '^occupancy:$' \
+	'^  2 +mgpu_tmem0 +4 +4096 +1024 +25\.0 +75\.0$'
 
 [ "$fails" = 0 ]

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mgpuctl tmem: the transcendent-memory service (mgpu_tmem.ko, not written yet). Its
- * sysfs directory is <root>/kernel/mgpu_tmem; until its layout is fixed this shows it
- * generically: the top-level attributes, then each subdirectory (clients/, pools/) with
- * one line per entry listing that entry's attributes.
+ * mgpuctl tmem: the transcendent-memory service (mgpu_tmem.ko). Its sysfs directory is
+ * <root>/kernel/mgpu_tmem: this shows the top-level attributes, each subdirectory
+ * (clients/, ...) with one line per entry listing that entry's attributes, and then,
+ * per client, its occupancy against its weighted share and its hit rate.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -78,6 +80,45 @@ static void show_group(const char *group)
 	mc_free_names(names, n);
 }
 
+/* A client's counter, or -1 when it has no such file. */
+static long long client_ull(const char *id, const char *attr)
+{
+	char rel[PATH_MAX], val[MC_STR_MAX];
+
+	snprintf(rel, sizeof(rel), "/clients/%.64s/%.64s", id, attr);
+	return read_attr(rel, val) ? strtoll(val, NULL, 10) : -1;
+}
+
+/* Occupancy per weight and hit rates, for clients that report them. */
+static void show_occupancy(void)
+{
+	char **ids, rel[PATH_MAX], name[MC_STR_MAX];
+	long long w, share, used, gets, hits;
+	int n, i;
+
+	n = list("/clients", &ids);
+	if (n <= 0)
+		return;
+	printf("occupancy:\n  %-6s %-14s %6s %10s %10s %6s %6s\n", "CLIENT", "NAME", "WEIGHT",
+	       "SHARE_KiB", "USED_KiB", "USED%", "HIT%");
+	for (i = 0; i < n; i++) {
+		w = client_ull(ids[i], "weight");
+		share = client_ull(ids[i], "share_bytes");
+		used = client_ull(ids[i], "bytes");
+		gets = client_ull(ids[i], "gets");
+		hits = client_ull(ids[i], "hits");
+		if (w < 0 || share < 0 || used < 0)
+			continue;
+		snprintf(rel, sizeof(rel), "/clients/%.64s/name", ids[i]);
+		if (!read_attr(rel, name))
+			snprintf(name, sizeof(name), "-");
+		printf("  %-6s %-14s %6lld %10lld %10lld %6.1f %6.1f\n", ids[i], name, w,
+		       share / 1024, used / 1024, share ? 100.0 * used / share : 0.0,
+		       gets > 0 && hits >= 0 ? 100.0 * hits / gets : 0.0);
+	}
+	mc_free_names(ids, n);
+}
+
 /**
  * mc_cmd_tmem - mgpuctl tmem
  * @o: the command line (no options)
@@ -111,5 +152,6 @@ int mc_cmd_tmem(const struct mc_opts *o)
 			show_group(names[i]);
 	}
 	mc_free_names(names, n);
+	show_occupancy();
 	return MC_EXIT_OK;
 }
