@@ -2,7 +2,8 @@
 # The demo, inside the VM (see scripts/demo.sh): two Bochs GPUs driven by mgpu, vGPUs
 # of mixed sizes with different QoS, one QEMU per vGPU running GPU work (each draws an
 # animation with its vGPU's command engine, see userspace-tools/demo/), mgpuctl top
-# while they run, and each vGPU's screen saved as a PNG in $MGPU_OUT.
+# while they run, tmem cache devices sharing one pool by weight, and each vGPU's screen
+# saved as a PNG in $MGPU_OUT.
 set -u
 cd "$MGPU_TOP"
 bin=$MGPU_TOP/build/userspace-tools
@@ -64,6 +65,17 @@ for i in "${!uuids[@]}"; do
 	for _ in $(seq 120); do grep -q frames "/tmp/seat-$i.log" && break; sleep 1; done
 done
 
+say "tmem: three host-local cache devices with weights 1:2:4 share a 16 MiB pool"
+if insmod "build/$(uname -r)/mod/mgpu_tmem.ko"; then
+	t=/sys/kernel/mgpu_tmem
+	echo 4096 > $t/total_pages
+	for w in 1 2 4; do echo "32 $w ephemeral" > $t/blk_create; done
+	for d in /dev/mgpu_tmem[0-9]*; do
+		dd if=/dev/urandom of="$d" bs=1M count=32 oflag=direct 2>/dev/null
+	done
+	run "$mgpuctl" tmem | sed -n '/^occupancy:/,$p'
+fi
+
 say "frames each seat drew (the engine's share follows the QoS)"
 cat /tmp/seat-*.log
 
@@ -79,6 +91,8 @@ say "counters for Prometheus (mgpuctl stats --prometheus, excerpt)"
 
 say "removing the vGPUs and unloading mgpu"
 for u in "${uuids[@]}"; do run "$mgpuctl" remove "$u"; done
+for d in /dev/mgpu_tmem[0-9]*; do [ -e "$d" ] && echo "${d#/dev/mgpu_tmem}" > /sys/kernel/mgpu_tmem/blk_remove; done
+rmmod mgpu_tmem 2>/dev/null
 rmmod mgpu && echo "  mgpu unloaded"
 echo
 echo "demo: the seats' screens are in $MGPU_OUT/seat-*.png"
