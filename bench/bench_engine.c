@@ -28,6 +28,25 @@ int bench_eng_find_parent(void)
 	return mgpu_find_parent(bench_eng_parent, sizeof(bench_eng_parent));
 }
 
+/*
+ * Keep this process on the last CPU. The engine's kernel thread then has the other
+ * CPUs to itself, as it has on a host whose VMs run elsewhere: sharing a CPU with a
+ * busy submitter would make every measurement here one of the kernel's CPU
+ * scheduler (a woken engine thread waits for the next tick) instead of mgpu's.
+ * Return: the CPU, or -1 on a single-CPU machine (nothing pinned).
+ */
+int bench_eng_pin_self(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (n < 2)
+		return -1;
+	CPU_ZERO(&set);
+	CPU_SET(n - 1, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -1 : (int)(n - 1);
+}
+
 /* ======== Contexts ======== */
 
 static uint32_t native_rd(void *priv, uint32_t off)

@@ -39,6 +39,7 @@ struct bench_eng {
 extern char bench_eng_parent[64];
 
 int bench_eng_find_parent(void);
+int bench_eng_pin_self(void);
 int bench_eng_vgpu(struct bench_eng *b, const char *type, bool poll);
 int bench_eng_native(struct bench_eng *b, unsigned int vram_mb, bool poll);
 int bench_eng_restart(struct bench_eng *b, bool poll);

@@ -6,9 +6,8 @@
  *    BAR3's TAIL, as QEMU forwards a guest's MMIO write) against doorbell-less mode (a
  *    store of the tail into the control block in VRAM); and the end-to-end round trip
  *    of a FENCE from an idle engine (submit until its value is seen in VRAM) both
- *    ways (the waiter sleeping between looks at the fence), by doorbell while another
- *    vGPU on the GPU is doorbell-less, and by doorbell with a waiter that keeps its CPU
- *    busy, as a vCPU polling the fence does.
+ *    ways (the waiter sleeping between looks at the fence), and by doorbell while
+ *    another vGPU on the GPU is doorbell-less.
  *  - FILL/COPY throughput of the engine over the vGPU's VRAM against memset()/memcpy()
  *    by this process over the same mapping (BAR4): the host's own speed on that memory.
  *
@@ -41,7 +40,7 @@ static struct bench_eng vgpu, neighbour, xfer;
 /* ======== Submission cost ======== */
 
 enum sub_series {
-	S_DOORBELL, S_POLL, S_RT_DOORBELL, S_RT_POLL, S_RT_NEIGHBOUR, S_RT_BUSY, S_NR
+	S_DOORBELL, S_POLL, S_RT_DOORBELL, S_RT_POLL, S_RT_NEIGHBOUR, S_NR
 };
 
 #define NR_RT	(S_NR - S_RT_DOORBELL)
@@ -52,7 +51,6 @@ static struct bench_series sub[S_NR] = {
 	[S_RT_DOORBELL]	 = { .name = "doorbell_roundtrip" },
 	[S_RT_POLL]	 = { .name = "poll_roundtrip" },
 	[S_RT_NEIGHBOUR] = { .name = "doorbell_roundtrip_poll_neighbour" },
-	[S_RT_BUSY]	 = { .name = "doorbell_roundtrip_busy_waiter" },
 };
 
 /* A batch of @ops (emit NOP + submit); ns per submission, or 0 on error. */
@@ -77,11 +75,10 @@ static double submit_batch(struct bench_eng *b, unsigned int ops)
 
 /*
  * @ops FENCE round trips, each from an idle engine (@gap_us after the last one), the
- * waiter napping @nap_us between looks at the fence (0: yielding, its CPU busy); their
- * times in @rt (ns).
+ * waiter sleeping between looks at the fence; their times in @rt (ns).
  */
 static int roundtrip_batch(struct bench_eng *b, unsigned int ops, unsigned int gap_us,
-			   unsigned int nap_us, double *rt)
+			   double *rt)
 {
 	unsigned int k;
 	int ret;
@@ -92,7 +89,7 @@ static int roundtrip_batch(struct bench_eng *b, unsigned int ops, unsigned int g
 		bench_eng_spin_us(gap_us);
 		t0 = bench_now_ns();
 		seq = mgpu_engine_fence(b->eng, false);
-		ret = seq ? bench_eng_wait_all(&b, &seq, 1, TIMEOUT_MS, nap_us) : -EIO;
+		ret = seq ? bench_eng_wait_all(&b, &seq, 1, TIMEOUT_MS, NAP_US) : -EIO;
 		if (ret)
 			return ret;
 		rt[k] = (double)(bench_now_ns() - t0);
@@ -153,7 +150,7 @@ static int roundtrip_side(enum sub_series s, const struct sub_knobs *k, double *
 
 	if (ret)
 		return ret;
-	return roundtrip_batch(&vgpu, k->rts, k->gap_us, s == S_RT_BUSY ? 0 : NAP_US, rt);
+	return roundtrip_batch(&vgpu, k->rts, k->gap_us, rt);
 }
 
 /* One round: submissions, fastest batch each; round trips, median each. */
@@ -204,15 +201,13 @@ static int run_submission(void)
 	       k.chunks * k.rts);
 	printf("# the fence is in VRAM), each from an idle engine (%u us after the last),\n",
 	       k.gap_us);
-	printf("# the waiter sleeping %u us between looks at the fence, or busy (yielding);\n",
-	       NAP_US);
+	printf("# the waiter sleeping %u us between looks at the fence;\n", NAP_US);
 	printf("# medians in ns:\n");
 	for (i = 0; i < S_NR; i++)
 		printf("#   %-36s %10.0f\n", sub[i].name, bench_median(&sub[i]));
 	bench_print_ratio(&sub[S_DOORBELL], &sub[S_POLL]);
 	bench_print_ratio(&sub[S_RT_DOORBELL], &sub[S_RT_POLL]);
 	bench_print_ratio(&sub[S_RT_NEIGHBOUR], &sub[S_RT_DOORBELL]);
-	bench_print_ratio(&sub[S_RT_BUSY], &sub[S_RT_DOORBELL]);
 	return 0;
 }
 
@@ -328,6 +323,7 @@ int main(void)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_eng_pin_self();
 	ret = bench_eng_find_parent();
 	if (ret) {
 		fprintf(stderr, "engine: no mgpu parent: %s\n", strerror(-ret));

@@ -330,6 +330,7 @@ int main(void)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_eng_pin_self();
 	for (i = 0; i < nr; i++)
 		max_n = ns[i] > max_n ? ns[i] : max_n;
 	for (i = 0; i < pnr; i++)

@@ -287,8 +287,8 @@ static void lat_report(struct lat_class *c, double slice_us)
 	printf(" %llu starts, %lld preemptions\n", total, c->preempted);
 	printf("latency_%s_start_p99 = %.3f slices  (p50 %.3f; engine/latency_us bounds)\n",
 	       c->name, h99 < 0 ? 1e9 : h99 / slice_us, h50 / slice_us);
-	printf("latency_%s_roundtrip_p99 = %.3f slices  (p50 %.3f; submit to fence seen)\n",
-	       c->name, r99 / slice_us, r50 / slice_us);
+	printf("latency_%s_roundtrip_p99 = %.3f slices  (p50 %.3f; rounds' p99 median %.3f)\n",
+	       c->name, r99 / slice_us, r50 / slice_us, bench_median(&c->p99) / slice_us);
 }
 
 static int run_latency(void)
@@ -344,6 +344,7 @@ int main(void)
 	int ret;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	bench_eng_pin_self();
 	ret = bench_eng_find_parent();
 	if (ret) {
 		fprintf(stderr, "sched_qos: no mgpu parent: %s\n", strerror(-ret));
