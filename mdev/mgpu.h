@@ -313,6 +313,10 @@ void mgpu_parent_unregister(struct mgpu_parent *parent);
 u64 mgpu_parent_free_vram(struct mgpu_parent *parent);
 int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks);
 void mgpu_parent_free_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks);
+void mgpu_parent_vram_vma(struct mgpu_parent *parent, struct vm_area_struct *vma,
+			  const struct vm_operations_struct *ops, void *priv);
+vm_fault_t mgpu_parent_vram_insert(struct mgpu_parent *parent, const u32 *chunks, u64 size,
+				   u64 off, struct vm_fault *vmf);
 
 void mgpu_types_init(struct mgpu_parent *parent);
 unsigned int mgpu_type_available(struct mdev_type *mtype);

@@ -15,7 +15,6 @@
 #include <linux/uaccess.h>
 #include <linux/mgpu.h>
 
-#include "compat.h"
 #include "mgpu.h"
 
 #define NATIVE_MAX_MB	4096
@@ -177,13 +176,10 @@ static ssize_t native_write(struct file *file, const char __user *buf, size_t co
 static vm_fault_t native_fault(struct vm_fault *vmf)
 {
 	struct mgpu_native *n = vmf->vma->vm_private_data;
-	u64 off = (u64)vmf->pgoff << PAGE_SHIFT;
-	unsigned long pfn;
 
-	if (off >= (u64)n->nr_chunks << MGPU_CHUNK_SHIFT)
-		return VM_FAULT_SIGBUS;
-	pfn = n->parent->ops->vram_pfn(n->parent, mgpu_vram_translate(n->chunks, off));
-	return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+	return mgpu_parent_vram_insert(n->parent, n->chunks,
+				       (u64)n->nr_chunks << MGPU_CHUNK_SHIFT,
+				       (u64)vmf->pgoff << PAGE_SHIFT, vmf);
 }
 
 static const struct vm_operations_struct native_vm_ops = {
@@ -201,11 +197,7 @@ static int native_mmap(struct file *file, struct vm_area_struct *vma)
 	size = (u64)n->nr_chunks << MGPU_CHUNK_SHIFT;
 	if (!(vma->vm_flags & VM_SHARED) || off >= size || len > size - off)
 		return -EINVAL;
-	mgpu_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	if (n->parent->ops->vram_wc)
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-	vma->vm_private_data = n;
-	vma->vm_ops = &native_vm_ops;
+	mgpu_parent_vram_vma(n->parent, vma, &native_vm_ops, n);
 	return 0;
 }
 

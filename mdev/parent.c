@@ -5,8 +5,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/device.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "mgpu.h"
 
 /**
@@ -161,4 +163,43 @@ void mgpu_parent_free_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chun
 	mgpu_vram_free(&parent->pool, nr, chunks);
 	parent->nr_vgpus--;
 	mutex_unlock(&parent->lock);
+}
+
+/**
+ * mgpu_parent_vram_vma - make @vma a passthrough mapping of a partition's VRAM
+ * @parent: the GPU
+ * @vma: a shared mapping the caller has checked lies within the partition
+ * @ops: its fault handler, which calls mgpu_parent_vram_insert()
+ * @priv: the mapping's owner, for @ops
+ *
+ * Pages are inserted on fault, one at a time, through the partition's translation
+ * table: only the partition's own chunks can ever be mapped.
+ */
+void mgpu_parent_vram_vma(struct mgpu_parent *parent, struct vm_area_struct *vma,
+			  const struct vm_operations_struct *ops, void *priv)
+{
+	mgpu_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	if (parent->ops->vram_wc)
+		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
+	vma->vm_private_data = priv;
+	vma->vm_ops = ops;
+}
+
+/**
+ * mgpu_parent_vram_insert - map the VRAM page at partition offset @off for a fault
+ * @parent: the GPU
+ * @chunks: the partition's translation table
+ * @size: the partition's size in bytes
+ * @off: the faulting page's offset in the partition
+ * @vmf: the fault
+ *
+ * Return: vmf_insert_pfn()'s result, or VM_FAULT_SIGBUS outside the partition.
+ */
+vm_fault_t mgpu_parent_vram_insert(struct mgpu_parent *parent, const u32 *chunks, u64 size,
+				   u64 off, struct vm_fault *vmf)
+{
+	if (off >= size)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address,
+			      parent->ops->vram_pfn(parent, mgpu_vram_translate(chunks, off)));
 }

@@ -10,7 +10,6 @@
 #include <linux/uaccess.h>
 #include <linux/mgpu.h>
 
-#include "compat.h"
 #include "vgpu.h"
 
 /* The widest naturally aligned access (4, 2 or 1 bytes) at @off within @count. */
@@ -241,13 +240,10 @@ static vm_fault_t vram_fault(struct vm_fault *vmf)
 {
 	struct mgpu_vgpu *vgpu = vmf->vma->vm_private_data;
 	u64 off = (u64)(vmf->pgoff & MGPU_REGION_PGOFF_MASK) << PAGE_SHIFT;
-	unsigned long pfn;
 
-	if (off >= vgpu->vram_size)
-		return VM_FAULT_SIGBUS;
-	pfn = vgpu->parent->ops->vram_pfn(vgpu->parent, mgpu_vram_translate(vgpu->chunks, off));
-	atomic64_inc(&vgpu->vram_faults);
-	return vmf_insert_pfn(vmf->vma, vmf->address, pfn);
+	if (off < vgpu->vram_size)
+		atomic64_inc(&vgpu->vram_faults);
+	return mgpu_parent_vram_insert(vgpu->parent, vgpu->chunks, vgpu->vram_size, off, vmf);
 }
 
 static const struct vm_operations_struct vram_vm_ops = {
@@ -281,10 +277,6 @@ int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (off >= vgpu->vram_size || len > vgpu->vram_size - off)
 		return -EINVAL;
-	mgpu_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	if (vgpu->parent->ops->vram_wc)
-		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
-	vma->vm_private_data = vgpu;
-	vma->vm_ops = &vram_vm_ops;
+	mgpu_parent_vram_vma(vgpu->parent, vma, &vram_vm_ops, vgpu);
 	return 0;
 }
