@@ -9,8 +9,10 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/eventfd.h>
 #include <linux/shrinker.h>
 #include <linux/slab.h>
+#include <linux/vfio.h>
 
 /*
  * Shrinkers: 6.7 replaced register_shrinker() on a caller's struct with
@@ -122,6 +124,38 @@ static inline struct gendisk *tmem_compat_alloc_disk(struct blk_mq_tag_set *set,
 	blk_queue_max_write_zeroes_sectors(q, UINT_MAX);
 	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
 	return disk;
+#endif
+}
+
+/*
+ * VFIO, for the tmem device (vdev.c), with the feature tests mdev/compat.h uses too:
+ * 6.1's ->release() frees the vfio_device itself; iommufd's emulated-device callbacks
+ * exist from 6.2 (NULL stubs when IOMMUFD is off); eventfd_signal() lost its count in
+ * 6.8.
+ */
+static inline void tmem_compat_free_vdev(struct vfio_device *vdev)
+{
+#ifdef MGPU_NEED_VFIO_FREE_DEVICE
+	vfio_free_device(vdev);
+#endif
+}
+
+#ifdef MGPU_HAVE_IOMMUFD_OPS
+#define TMEM_VFIO_IOMMUFD_OPS					\
+	.bind_iommufd	= vfio_iommufd_emulated_bind,		\
+	.unbind_iommufd	= vfio_iommufd_emulated_unbind,		\
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,	\
+	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
+#else
+#define TMEM_VFIO_IOMMUFD_OPS
+#endif
+
+static inline void tmem_compat_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#ifdef MGPU_NEED_EVENTFD_COUNT
+	eventfd_signal(ctx, 1);
+#else
+	eventfd_signal(ctx);
 #endif
 }
 

@@ -398,6 +398,37 @@ out_unlock:
 }
 
 /**
+ * tmem_host_pool_destroy - close a client's pool, with its sysfs directory
+ * @hc: the client
+ * @pool: the pool id
+ *
+ * Context: process context; sleeps. Not with the host's admin_lock or lock held.
+ * Return: 0, or tmem_engine_destroy_pool()'s error (-EINVAL, -ENOENT), or -ENODEV.
+ */
+int tmem_host_pool_destroy(struct tmem_host_client *hc, u32 pool)
+{
+	struct tmem_host *h = hc->host;
+	struct tmem_host_pool *hp = NULL;
+	int ret;
+
+	if (pool >= TMEM_MAX_POOLS)
+		return -EINVAL;
+	mutex_lock(&h->admin_lock);
+	mutex_lock(&h->lock);
+	ret = hc->dead ? -ENODEV : tmem_engine_destroy_pool(h->eng, hc->id, pool);
+	if (!ret) {
+		hp = hc->pools[pool];
+		hc->pools[pool] = NULL;
+	}
+	mutex_unlock(&h->lock);
+	/* Without the lock: removal waits for the pool's sysfs readers, which take it. */
+	if (hp)
+		tmem_sysfs_pool_del(hp);
+	mutex_unlock(&h->admin_lock);
+	return ret;
+}
+
+/**
  * tmem_host_client_info - a client's settings and counters
  * @hc: the client
  * @info: filled in
@@ -682,4 +713,21 @@ int tmem_host_flush_page_locked(struct tmem_host_client *hc, const struct tmem_k
 	if (hc->dead)
 		return -ENODEV;
 	return tmem_engine_flush_page(hc->host->eng, hc->id, key);
+}
+
+/**
+ * tmem_host_flush_object_locked - tmem_engine_flush_object()
+ * @hc: the client
+ * @pool: the pool id
+ * @oid: the object
+ *
+ * Context: the host's lock is held (tmem_host_lock()).
+ * Return: 0 or -EINVAL/-ENOENT (bad pool, or no page of the object stored).
+ */
+int tmem_host_flush_object_locked(struct tmem_host_client *hc, u32 pool, u64 oid)
+{
+	lockdep_assert_held(&hc->host->lock);
+	if (hc->dead)
+		return -ENODEV;
+	return tmem_engine_flush_object(hc->host->eng, hc->id, pool, oid);
 }

@@ -2,10 +2,11 @@
 /*
  * mgpu tmem: the host side of the pool engine as a kernel module (mgpu_tmem.ko) — the
  * engine behind a mutex with kernel allocators and an optional crypto API compressor
- * (host.c), its clients and pools in sysfs (sysfs.c), a host shrinker (shrinker.c) and
- * host-local block devices on the engine (blk.c).
+ * (host.c), its clients and pools in sysfs (sysfs.c), a host shrinker (shrinker.c),
+ * host-local block devices on the engine (blk.c) and guests' tmem devices (vdev.h).
  *
- * Lock order: tmem_blk_lock -> tmem_host.admin_lock -> tmem_host.lock. The shrinker
+ * Lock order: tmem_blk_lock or tmem_vdev.lock -> tmem_host.admin_lock -> tmem_host.lock
+ * (a tmem device never touches guest memory with tmem_host.lock held). The shrinker
  * only trylocks tmem_host.lock; nothing allocates memory that may wait for reclaim
  * while holding tmem_host.lock (see host.c), so block I/O that reclaim issues to a
  * tmem device can always make progress.
@@ -44,7 +45,7 @@ struct tmem_host_pool {
  * @pools: its pools' sysfs objects by pool id; guarded by @host->admin_lock
  * @auth: the UUIDs it is authorised for, as sysfs lists them; guarded by @host->lock
  * @nr_auth: valid entries of @auth
- * @name: who uses it ("mgpu_tmem0" for a block device)
+ * @name: who uses it ("mgpu_tmem0" for a block device, the mdev's UUID for a guest's)
  * @id: its engine client id
  * @dead: the engine client is gone; guarded by @host->lock
  */
@@ -55,7 +56,7 @@ struct tmem_host_client {
 	struct tmem_host_pool *pools[TMEM_MAX_POOLS];
 	u8 auth[TMEM_MAX_AUTH][TMEM_UUID_SIZE];
 	u32 nr_auth;
-	char name[32];
+	char name[40];
 	u32 id;
 	bool dead;
 };
@@ -135,6 +136,7 @@ struct tmem_host_client *tmem_host_client_new(struct tmem_host *h, u32 weight,
 					      const char *name);
 void tmem_host_client_destroy(struct tmem_host_client *hc);
 int tmem_host_pool_new(struct tmem_host_client *hc, u32 flags, const u8 *uuid);
+int tmem_host_pool_destroy(struct tmem_host_client *hc, u32 pool);
 int tmem_host_client_info(struct tmem_host_client *hc, struct tmem_client_info *info);
 int tmem_host_pool_info(struct tmem_host_pool *hp, struct tmem_pool_info *info);
 int tmem_host_set_weight(struct tmem_host_client *hc, u32 weight);
@@ -151,6 +153,7 @@ int tmem_host_put_locked(struct tmem_host_client *hc, const struct tmem_key *key
 int tmem_host_get_locked(struct tmem_host_client *hc, const struct tmem_key *key,
 			 void *dst);
 int tmem_host_flush_page_locked(struct tmem_host_client *hc, const struct tmem_key *key);
+int tmem_host_flush_object_locked(struct tmem_host_client *hc, u32 pool, u64 oid);
 
 /* sysfs.c: /sys/kernel/mgpu_tmem and /sys/kernel/debug/mgpu_tmem */
 int tmem_sysfs_init(struct tmem_host *h);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * mgpu tmem: module entry of mgpu_tmem.ko — one pool engine for the host (host.c), its
- * administration in sysfs (sysfs.c), a host shrinker (shrinker.c) and host-local block
- * devices (blk.c). The mdev transport for guests is still to come.
+ * administration in sysfs (sysfs.c), a host shrinker (shrinker.c), host-local block
+ * devices (blk.c) and, for guests, tmem devices offered as mdevs of the "mgpu_tmem"
+ * parent (mdev.c, vdev*.c, ring.c), each one engine client.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -10,6 +11,7 @@
 #include <linux/module.h>
 
 #include "host.h"
+#include "vdev.h"
 
 static unsigned long total_pages;
 module_param(total_pages, ulong, 0444);
@@ -57,9 +59,19 @@ static int __init tmem_init(void)
 	ret = tmem_sysfs_init(h);
 	if (ret)
 		goto err_shrinker_exit;
+	ret = tmem_mdev_init(h);
+	if (ret)
+		goto err_sysfs_fence;
 	pr_info("%llu pages of budget, compression %s\n", h->total_pages, h->comp_name);
 	return 0;
 
+err_sysfs_fence:
+	/* As at exit: a block device may have been created through sysfs meanwhile. */
+	tmem_sysfs_fence(h);
+	tmem_blk_exit();
+	tmem_sysfs_exit(h);
+	tmem_shrinker_exit(h);
+	goto err_host_exit;
 err_shrinker_exit:
 	tmem_shrinker_exit(h);
 err_blk_exit:
@@ -73,6 +85,7 @@ static void __exit tmem_exit(void)
 {
 	struct tmem_host *h = &tmem_host;
 
+	tmem_mdev_exit();
 	tmem_sysfs_fence(h);
 	tmem_blk_exit();
 	tmem_sysfs_exit(h);
