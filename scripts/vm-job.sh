@@ -108,7 +108,27 @@ wait "$qpid"
 step "rmmod with idle vGPUs alive removes them" rmmod mgpu
 step "no vGPU is left after the unload" \
 	test ! -e "/sys/bus/mdev/devices/$held" -a ! -e "/sys/bus/mdev/devices/$idle"
-step "rmmod mgpu_tmem (removes the tmem block devices left)" rmmod mgpu_tmem
+# The same for tmem devices, whose parent is mgpu_tmem.ko's own.
+new_tmem() {	# new_tmem: create a tmem device, print its UUID
+	local u
+	u=$(cat /proc/sys/kernel/random/uuid)
+	echo "$u" > /sys/class/mdev_bus/mgpu_tmem/mdev_supported_types/mgpu_tmem-1/create &&
+		echo "$u"
+}
+held=$(new_tmem)
+idle=$(new_tmem)
+qemu-system-x86_64 -machine q35 -S -display none -nodefaults \
+	-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$held" > "$out/unload-tmem-qemu.log" 2>&1 &
+qpid=$!
+for _ in $(seq 120); do holds_vfio && break; sleep 0.5; done
+step "QEMU opens a tmem device for the unload check" holds_vfio
+step "rmmod mgpu_tmem is refused while QEMU holds a tmem device" sh -c '! rmmod mgpu_tmem'
+kill "$qpid"
+wait "$qpid"
+step "rmmod mgpu_tmem with idle tmem devices alive removes them and the block devices" \
+	rmmod mgpu_tmem
+step "no tmem device is left after the unload" \
+	test ! -e "/sys/bus/mdev/devices/$held" -a ! -e "/sys/bus/mdev/devices/$idle"
 write_lifecycle
 echo "vm lifecycle 0" >> "$out/results"
 dmesg > "$out/dmesg.txt"

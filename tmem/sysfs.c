@@ -96,7 +96,7 @@ static ssize_t total_pages_store(struct kobject *kobj, struct kobj_attribute *at
 	if (ret == -EINVAL)
 		pr_info("total_pages %llu refused: use 1..%llu\n", pages, TMEM_MAX_TOTAL_PAGES);
 	else if (ret == -EBUSY)
-		pr_info("total_pages can change only while no client exists: remove the block devices (blk_remove) first\n");
+		pr_info("total_pages can change only while no client exists: remove the block devices (blk_remove) and the tmem mdevs first\n");
 	return ret ? ret : len;
 }
 
@@ -612,7 +612,10 @@ int tmem_sysfs_pool_add(struct tmem_host_client *hc, struct tmem_host_pool *hp)
 		kobject_put(&hp->kobj);
 		return ret;
 	}
-	kobject_uevent(&hp->kobj, KOBJ_ADD);
+	/*
+	 * No uevent: a guest opens and closes pools at will, and one looping NEW_POOL and
+	 * DESTROY_POOL must not flood udev. Tools list clients/<id>/pools/ when they look.
+	 */
 	return 0;
 }
 
