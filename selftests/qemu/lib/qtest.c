@@ -529,10 +529,14 @@ static bool qtest_irq_line(struct qtest *q, const char *line)
 
 	if (sscanf(line, "IRQ %7s %u", what, &n) != 2)
 		return false;
-	if (n < 64 && !strcmp(what, "raise"))
+	if (n >= 64)
+		return true;
+	if (!strcmp(what, "raise")) {
 		q->irq_level |= 1ULL << n;
-	else if (n < 64)
+		q->irq_seen |= 1ULL << n;
+	} else {
 		q->irq_level &= ~(1ULL << n);
+	}
 	return true;
 }
 
@@ -748,6 +752,21 @@ int qtest_memwrite(struct qtest *q, uint64_t addr, const void *buf, size_t len)
 }
 
 /**
+ * qtest_memset - fill guest-physical memory with one byte value ("memset" command)
+ * @q: the instance
+ * @addr: guest-physical address
+ * @val: the byte
+ * @len: how many bytes
+ *
+ * Return: 0 or as qtest_cmd().
+ */
+int qtest_memset(struct qtest *q, uint64_t addr, uint8_t val, size_t len)
+{
+	return qtest_cmd(q, NULL, "memset 0x%llx 0x%zx 0x%x", (unsigned long long)addr, len,
+			 val);
+}
+
+/**
  * qtest_irq_intercept_in - report a device's input IRQ lines as "IRQ raise/lower N"
  * @q: the instance
  * @qom_path: the device whose GPIO inputs to intercept (e.g. "ioapic")
@@ -762,6 +781,26 @@ int qtest_irq_intercept_in(struct qtest *q, const char *qom_path)
 bool qtest_irq_raised(struct qtest *q, unsigned int line)
 {
 	return line < 64 && (q->irq_level >> line & 1);
+}
+
+/**
+ * qtest_irq_seen - the intercepted lines raised at least once, however briefly
+ * @q: the instance
+ * @clear: forget them afterwards
+ *
+ * A level-triggered line that QEMU lowers again on the next access (vfio-pci's INTx
+ * end of interrupt) may be low by the time a test looks: this remembers it.
+ * Lines are reported only as replies to later commands are read.
+ *
+ * Return: one bit per line number below 64.
+ */
+uint64_t qtest_irq_seen(struct qtest *q, bool clear)
+{
+	uint64_t seen = q->irq_seen;
+
+	if (clear)
+		q->irq_seen = 0;
+	return seen;
 }
 
 /* ---------------------------------------------------------------- QMP */

@@ -51,6 +51,7 @@ struct qtest {
 	char *events;		/* QMP events received so far, one JSON object a line */
 	uint64_t mmio_next;	/* next free guest-physical address for a BAR */
 	uint64_t irq_level;	/* intercepted IRQ lines now raised, one bit each */
+	uint64_t irq_seen;	/* lines raised at least once since the last clear */
 	char *qmp_error;	/* the last {"error": ...} a library call got, or NULL */
 };
 
@@ -91,8 +92,10 @@ void qtest_writel(struct qtest *q, uint64_t addr, uint32_t val);
 void qtest_writeq(struct qtest *q, uint64_t addr, uint64_t val);
 int qtest_memread(struct qtest *q, uint64_t addr, void *buf, size_t len);
 int qtest_memwrite(struct qtest *q, uint64_t addr, const void *buf, size_t len);
+int qtest_memset(struct qtest *q, uint64_t addr, uint8_t val, size_t len);
 int qtest_irq_intercept_in(struct qtest *q, const char *qom_path);
 bool qtest_irq_raised(struct qtest *q, unsigned int line);
+uint64_t qtest_irq_seen(struct qtest *q, bool clear);
 
 char *qtest_qmp(struct qtest *q, const char *fmt, ...);
 int qtest_qmp_ok(struct qtest *q, const char *cmd);
