@@ -79,10 +79,9 @@ static int host_decompress(void *priv, const void *src, size_t len, void *dst)
 	unsigned int out = TMEM_PAGE_SIZE;
 	int ret;
 
+	/* Any failure is -EIO: the engine then drops the copy, and the guest sees a miss. */
 	ret = crypto_comp_decompress(h->comp, src, len, dst, &out);
-	if (ret)
-		return ret;
-	return out == TMEM_PAGE_SIZE ? 0 : -EIO;
+	return !ret && out == TMEM_PAGE_SIZE ? 0 : -EIO;
 }
 
 static const struct tmem_engine_ops host_ops = {

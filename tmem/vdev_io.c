@@ -50,6 +50,10 @@ static ssize_t cfg_rw(struct tmem_vdev *vd, char __user *ubuf, size_t count, u64
 	size_t done = 0;
 	int ret;
 
+	/* Checked at full width: mgpu_cfg_read/write() take a 32-bit offset. */
+	if (off >= MGPU_CFG_SIZE)
+		return -EINVAL;
+	count = min_t(size_t, count, MGPU_CFG_SIZE - off);
 	while (done < count) {
 		size_t len = access_width(off + done, count - done);
 

@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/eventfd.h>
 #include <linux/pci_regs.h>
 #include <linux/slab.h>
@@ -84,10 +85,14 @@ static int set_intx(struct tmem_vdev *vd, struct vfio_irq_set *hdr, void *data)
 	struct tmem_vdev_irq *irq = &vd->irq;
 	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
 	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
-	bool on = type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data;
+	bool on;
 
-	if (!hdr->count)	/* count 0 with DATA_NONE: tear down */
+	/* Exactly one action, as vfio-pci demands; the core checks only the data type. */
+	if (hweight32(action) != 1)
+		return -EINVAL;
+	if (!hdr->count)	/* count 0 with DATA_NONE: tear down; @data is NULL */
 		return action == VFIO_IRQ_SET_ACTION_TRIGGER ? set_trigger(&irq->intx, -1) : 0;
+	on = type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data;
 	/*
 	 * No (un)mask eventfds (KVM's resampler): refusing them makes QEMU unmask from
 	 * userspace, instead of leaving INTx masked after its first delivery.

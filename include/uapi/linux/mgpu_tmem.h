@@ -46,8 +46,8 @@
  *  - GET: -ENOENT on a miss. A hit in a private ephemeral pool removes the page.
  *  - For count > 1, pages are processed in order and the first failure stops the
  *    descriptor: result says how many pages succeeded.
- *  - Any op on a pool id that is in range but not open: -ENOENT. Flushing a key that
- *    is not stored succeeds. NEW_POOL: -ENOSPC when the client has
+ *  - PUT, GET or DESTROY_POOL on a pool id that is in range but not open: -ENOENT.
+ *    A flush of a key that is not stored succeeds, in an unopened pool too. NEW_POOL: -ENOSPC when the client has
  *    MGPU_TMEM_MAX_POOLS open or the host has no room for another pool, -EINVAL when
  *    the client already joined that shared pool.
  *  - A host that cannot allocate refuses a put with -ENOSPC; a stored copy that cannot
