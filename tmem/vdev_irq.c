@@ -86,6 +86,7 @@ static int set_intx(struct tmem_vdev *vd, struct vfio_irq_set *hdr, void *data)
 	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
 	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
 	bool on;
+	int ret;
 
 	/* Exactly one action, as vfio-pci demands; the core checks only the data type. */
 	if (hweight32(action) != 1)
@@ -111,8 +112,13 @@ static int set_intx(struct tmem_vdev *vd, struct vfio_irq_set *hdr, void *data)
 		}
 		return 0;
 	}
-	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
-		return set_trigger(&irq->intx, *(s32 *)data);
+	if (type == VFIO_IRQ_SET_DATA_EVENTFD) {
+		/* A new trigger starts unmasked: QEMU reinstalls it after using MSI. */
+		irq->intx_masked = false;
+		ret = set_trigger(&irq->intx, *(s32 *)data);
+		deliver_intx_locked(vd);
+		return ret;
+	}
 	if (on && irq->intx)	/* a loopback test of the trigger */
 		tmem_compat_eventfd_signal(irq->intx);
 	return 0;
@@ -122,13 +128,19 @@ static int set_msi(struct tmem_vdev *vd, struct vfio_irq_set *hdr, void *data)
 {
 	struct tmem_vdev_irq *irq = &vd->irq;
 	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	int ret;
 
 	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER)
 		return -EINVAL;
 	if (!hdr->count)
 		return set_trigger(&irq->msi, -1);
-	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
-		return set_trigger(&irq->msi, *(s32 *)data);
+	if (type == VFIO_IRQ_SET_DATA_EVENTFD) {
+		ret = set_trigger(&irq->msi, *(s32 *)data);
+		/* A line already up raised no edge for the new vector: raise it now. */
+		if (!ret && irq->msi && irq->line && mgpu_cfg_msi_enabled(&vd->cfg))
+			tmem_compat_eventfd_signal(irq->msi);
+		return ret;
+	}
 	if ((type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data) && irq->msi)
 		tmem_compat_eventfd_signal(irq->msi);
 	return 0;
