@@ -22,6 +22,18 @@
 # (a pipe here); meanwhile this script takes a QMP 'screendump' and mgpu_frame.py
 # compares it with the frame pixel by pixel; the capture is kept as
 # $MGPU_OUT/guest-frame.png.
+#
+# tmem: when mgpu_tmem.ko offers its mdev type (mgpu_tmem-1), two tmem devices are
+# assigned too, each an engine client capped at 4096 pages (so the guest's swap
+# overflows to its backing device) and both authorised for one shared pool. /init loads
+# the guest kernel's dm-mod and brd (/dev/ram0..2, 64 MiB each) and mgpu_tmem_guest.ko
+# (swap_backing=/dev/ram0) before the tests; mgpu_guest_tmem_test swaps under a cgroup's
+# memory limit and, while its pages are swapped out, says '@@mgpu-guest tmem-held client
+# C pages N end' on ttyS1 and waits on ttyS2: this script reads client C's stored_pages
+# in /sys/kernel/mgpu_tmem and answers; the pool must hold at least N. Without the mdev
+# type (or without mgpu_tmem_guest.ko built for the guest's kernel) the tmem steps and
+# tests are skipped with the reason; a tmem step that fails does not keep the guest
+# from booting.
 #   MGPU_TOP, MGPU_OUT     the repository and the results folder (set by vm-job.sh)
 #   MGPU_TEST_TIMEOUT      the runner's limit for this script (default 600 s); the
 #                          nested QEMU gets what is left of it less a margin
@@ -35,18 +47,24 @@ vram_mib=$(echo "$type" | sed -n 's/^mgpu-\([0-9]*\)M$/\1/p')
 bins=$top/build/selftests/guest
 limit=$(( ${MGPU_TEST_TIMEOUT:-600} - 45 ))
 mark=@@mgpu-guest
-steps=9			# the script's own results, besides one per guest test
+steps=12		# the script's own results, besides one per guest test
 mode=1280x800		# the vGPU's virtual monitor prefers it (mgpu/resolution, its EDID)
 seed_in=$(( (RANDOM << 17 ^ RANDOM << 8 ^ RANDOM) & 0xffffffff ))
 seed_out=$(( (seed_in * 2654435761 + 12345) & 0xffffffff ))
 handoff_n=16		# as HANDOFF_N in mgpu_guest_test.c
 qt_bar=0xe0000000	# where the qtest session puts BAR0
 qt_cfg=0x80002000	# config address of 00:04.0, where it puts the vGPU
+tmem_types=/sys/class/mdev_bus/mgpu_tmem/mdev_supported_types/mgpu_tmem-1
+tmem_cap=4096		# cap_pages of each tmem client: 16 MiB, below the guest's swap
+tmem_shared=$(cat /proc/sys/kernel/random/uuid)	# the shared pool both may join
 
 work=
 uuid=
 qemu_pid=
 qt_pid=
+tmem_uuids=()		# the tmem mdevs
+tmem_clients=()		# their engine clients
+tmem_skip=		# why the guest gets no tmem device
 n=0
 failed=0
 expected=()		# "binary fixture.test" for every guest test, from '<binary> -l'
@@ -161,10 +179,42 @@ remove_vgpu() {
 	uuid=
 }
 
+# Two tmem devices, each an engine client with a cap, both authorised for one shared
+# pool. Returns 2 (a skip, the reason in tmem_skip) when there is nothing to test with.
+create_tmem() {
+	local u c i
+	[ -d "$tmem_types" ] || {
+		tmem_skip="no mgpu_tmem-1 mdev type (the mdev transport of mgpu_tmem)"; return 2; }
+	[ "$(modinfo -F vermagic "$(tmem_module)" 2>/dev/null | cut -d ' ' -f 1)" = \
+	  "$(guest_kver)" ] || {
+		tmem_skip="no $(tmem_module) built for $(guest_kver)"; return 2; }
+	for i in 0 1; do
+		u=$(cat /proc/sys/kernel/random/uuid)
+		echo "$u" > "$tmem_types/create" || return 1
+		tmem_uuids+=("$u")
+		c=$(cat "/sys/bus/mdev/devices/$u/mgpu_tmem/client") || return 1
+		tmem_clients+=("$c")
+		echo "$tmem_cap" > "/sys/kernel/mgpu_tmem/clients/$c/cap_pages" &&
+		echo "$tmem_shared" > "/sys/kernel/mgpu_tmem/clients/$c/authorise" || return 1
+		echo "tmem device $i: mdev $u, client $c"
+	done
+}
+
+remove_tmem() {
+	local u ret=0
+	for u in "${tmem_uuids[@]}"; do
+		[ -e "/sys/bus/mdev/devices/$u" ] || continue
+		echo 1 > "/sys/bus/mdev/devices/$u/remove" || ret=1
+	done
+	tmem_uuids=()
+	return $ret
+}
+
 cleanup() {
 	qt_stop
 	stop_qemu
 	remove_vgpu
+	remove_tmem
 	[ -n "$work" ] && rm -rf "$work"
 }
 trap cleanup EXIT
@@ -231,6 +281,16 @@ write_init() {
 	export MGPU_GUEST_VRAM_MIB=$vram_mib
 	export MGPU_GUEST_MODE=$mode
 	export MGPU_FRAME_ACK=/dev/ttyS2
+	export MGPU_TMEM_MDEVS=${#tmem_uuids[@]}
+	export MGPU_TMEM_SKIP="$tmem_skip"
+	export MGPU_TMEM_CAP_PAGES=$tmem_cap
+	export MGPU_TMEM_SHARED_UUID=$tmem_shared
+	export MGPU_TMEM_ACK=/dev/ttyS2
+	if [ -s /lib/modules/tmem-order ]; then
+		while read -r m args; do
+			insmod "/lib/modules/\$m" \$args 2>&1 | sed "s|^|# insmod \$m: |" >&3
+		done < /lib/modules/tmem-order
+	fi
 	run_test() {
 		echo "$mark begin \${1##*/}" >&3
 		"\$1" >&3 2>&1
@@ -255,6 +315,50 @@ write_init() {
 
 guest_kernel() {
 	printf "%s\n" /boot/vmlinuz-6.12.* | sort -V | tail -n 1
+}
+
+guest_kver() {
+	local k
+	k=$(basename "$(guest_kernel)")
+	echo "${k#vmlinuz-}"
+}
+
+tmem_module() {
+	echo "$top/build/$(guest_kver)/mod/mgpu_tmem_guest.ko"
+}
+
+# Copy the modules 'modprobe --show-depends' lists for module $2 of kernel $1 into the
+# initramfs, decompressed for busybox's insmod; print their names in load order.
+copy_modules() {
+	local cmd mod name dir=$work/root/lib/modules
+	modprobe -S "$1" --show-depends "$2" > "$work/modules.$2" || return 1
+	while read -r cmd mod _; do
+		[ "$cmd" = insmod ] || continue
+		name=$(basename "$mod" .xz)
+		case "$mod" in
+		*.xz) xz -dc "$mod" > "$dir/$name" ;;
+		*) cp "$mod" "$dir/$name" ;;
+		esac || return 1
+		echo "$name"
+	done < "$work/modules.$2"
+}
+
+# For the tmem tests: dm-mod and brd (three RAM disks of 64 MiB: the swap device's
+# backing, a spare, the cache's disk) and mgpu_tmem_guest.ko, in 'tmem-order' with their
+# parameters.
+add_tmem_modules() {
+	local kver dir=$work/root/lib/modules m
+	kver=$(guest_kver)
+	mkdir -p "$dir" || return 1
+	{
+		copy_modules "$kver" dm-mod || return 1
+		for m in $(copy_modules "$kver" brd); do
+			[ "$m" = brd.ko ] && m="brd.ko rd_nr=3 rd_size=65536"
+			echo "$m"
+		done
+		cp "$(tmem_module)" "$dir/" || return 1
+		echo "mgpu_tmem_guest.ko swap_backing=/dev/ram0"
+	} > "$dir/tmem-order"
 }
 
 # bochs (Debian's name for bochs-drm) and the modules it needs, in load order, from the
@@ -283,13 +387,21 @@ build_initramfs() {
 	cp /bin/busybox "$work/root/bin/busybox" || return 1
 	cp "$bins"/*_test "$work/root/tests/" || return 1
 	add_drm_modules || return 1
+	if [ ${#tmem_uuids[@]} -gt 0 ]; then
+		add_tmem_modules || return 1
+	fi
 	write_init
 	(cd "$work/root" && find . | cpio -o -H newc --quiet) > "$work/initrd.cpio"
 }
 
 start_qemu() {
-	local kernel
+	local kernel i tmem_devs=()
 	kernel=$(guest_kernel)
+	# The tmem devices on the root bus, in order: the guest numbers them 0, 1.
+	for i in "${!tmem_uuids[@]}"; do
+		tmem_devs+=(-device "vfio-pci,addr=1$i.0,sysfsdev=/sys/bus/mdev/devices/\
+${tmem_uuids[$i]}")
+	done
 	[ -e "$kernel" ] || { echo "no /boot/vmlinuz-6.12.*"; return 1; }
 	echo "guest kernel $kernel"
 	mkfifo "$work/ack.in" "$work/ack.out" || return 1
@@ -304,7 +416,7 @@ MGPU_SEED_IN=$seed_in MGPU_SEED_OUT=$seed_out" \
 		-qmp "unix:$work/qmp.sock,server=on,wait=off" \
 		-device pcie-root-port,id=rp0,chassis=1 \
 		-device "vfio-pci,sysfsdev=/sys/bus/mdev/devices/$uuid,bus=rp0,display=on" \
-		> "$work/qemu.log" 2>&1 &
+		"${tmem_devs[@]}" > "$work/qemu.log" 2>&1 &
 	qemu_pid=$!
 	sleep 10
 	kill -0 "$qemu_pid" 2>/dev/null || grep -q "^$mark" "$work/guest.tap" 2>/dev/null
@@ -313,12 +425,34 @@ MGPU_SEED_IN=$seed_in MGPU_SEED_OUT=$seed_out" \
 # Wait until the guest says @1, QEMU exits or time runs out. Prints the seconds since
 # QEMU started; fails unless the guest said it.
 wait_for() {
-	while ! grep -q "^$mark $1" "$work/guest.tap" 2>/dev/null &&
+	while ! grep -Eq "^$mark ($1)" "$work/guest.tap" 2>/dev/null &&
 	      kill -0 "$qemu_pid" 2>/dev/null && [ "$SECONDS" -lt "$limit" ]; do
 		sleep 2
 	done
 	echo $((SECONDS - t0))
-	grep -q "^$mark $1" "$work/guest.tap" 2>/dev/null
+	grep -Eq "^$mark ($1)" "$work/guest.tap" 2>/dev/null
+}
+
+# The host's half of the swap test: while the guest holds its swapped pages it says how
+# many the host should hold for its client; that client's stored_pages must be at least
+# as many. Answers the guest on its third serial port either way.
+check_tmem_held() {
+	local line client pages end stored fd
+	for _ in $(seq 10); do		# the line may still be arriving
+		line=$(tr -d '\r' < "$work/guest.tap" | grep -m 1 "^$mark tmem-held ")
+		read -r _ _ _ client _ pages end <<< "$line"
+		[ "$end" = end ] && break
+		sleep 1
+	done
+	[[ "$client" =~ ^[0-9]+$ && "$pages" =~ ^[0-9]+$ ]] || {
+		echo "the guest never said it held its pages"; return 1; }
+	stored=$(cat "/sys/kernel/mgpu_tmem/clients/$client/stored_pages" 2>/dev/null)
+	exec {fd}<> "$work/ack.in"
+	echo "@@mgpu-host tmem-held stored_pages ${stored:--1}" >&"$fd"
+	exec {fd}>&-
+	echo "client $client (of ${tmem_clients[*]}) stored_pages ${stored:-missing}, guest $pages"
+	[[ " ${tmem_clients[*]} " == *" $client "* ]] && [ -n "$stored" ] &&
+		[ "$pages" -gt 0 ] && [ "$stored" -ge "$pages" ]
 }
 
 # The host's half of the frame test: capture the vGPU's display (QEMU's console of it)
@@ -396,7 +530,7 @@ diag_of() {
 }
 
 main() {
-	local t_init t_frame t_done diag
+	local t_init t_frame t_done t_tmem diag rc prev tmem_failed=0
 
 	work=$(mktemp -d /tmp/mgpu-nested.XXXXXX) || exit 1
 	: > "$out/guest-console.log"
@@ -410,6 +544,23 @@ main() {
 	else
 		mapfile -t diag < "$work/step.log"
 		tap "not ok" "$type vGPU created on mgpu-soft.0" "${diag[@]}"
+	fi
+	create_tmem > "$work/step.log" 2>&1
+	rc=$?
+	mapfile -t diag < "$work/step.log"
+	if [ "$rc" = 2 ]; then
+		tap ok "tmem devices created # SKIP $tmem_skip"
+	elif [ "$rc" = 0 ]; then
+		tap ok "tmem devices created, capped at $tmem_cap pages, shared $tmem_shared" \
+			"${diag[@]}"
+	else
+		# The guest boots without tmem devices: its other tests still run.
+		prev=$failed
+		tap "not ok" "tmem devices created" "${diag[@]}"
+		failed=$prev
+		tmem_failed=1
+		remove_tmem
+		tmem_skip="the host could not create the tmem devices"
 	fi
 	if build_initramfs > "$work/step.log" 2>&1; then
 		tap ok "guest initramfs built (${#expected[@]} tests)"
@@ -436,6 +587,17 @@ main() {
 	else
 		diag_of qemu_diag
 		tap "not ok" "guest booted to /init (gave up after ${t_init:-0}s)" "${diag[@]}"
+	fi
+	: > "$work/step.log"
+	if [ ${#tmem_uuids[@]} = 0 ]; then
+		tap ok "host's pool holds the guest's swapped pages # SKIP ${tmem_skip:-no tmem device}"
+	elif [ -n "$qemu_pid" ] && t_tmem=$(wait_for "tmem-held|frame|done") &&
+	     check_tmem_held > "$work/step.log" 2>&1; then
+		tap ok "host's pool holds the guest's swapped pages: $(cat "$work/step.log")\
+ (${t_tmem}s)"
+	else
+		mapfile -t diag < "$work/step.log"
+		tap "not ok" "host's pool holds the guest's swapped pages" "${diag[@]}"
 	fi
 	: > "$work/step.log"
 	if [ -n "$qemu_pid" ] && t_frame=$(wait_for frame) &&
@@ -468,6 +630,14 @@ main() {
 	else
 		tap "not ok" "vGPU removed"
 	fi
+	if [ ${#tmem_uuids[@]} = 0 ]; then
+		tap ok "tmem devices removed # SKIP ${tmem_skip:-none was created}"
+	elif remove_tmem; then
+		tap ok "tmem devices removed"
+	else
+		tap "not ok" "tmem devices removed"
+	fi
+	[ "$tmem_failed" = 0 ] || failed=1
 	return "$failed"
 }
 
