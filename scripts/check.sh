@@ -51,6 +51,13 @@ for k in "${kvers[@]}"; do
 			>/dev/null || mgpu_die "cannot build the WARN injector for $k"
 	fi
 done
+# The guest tier's nested guest is Debian's 6.12 and loads mgpu_tmem_guest.ko built for
+# it, whichever kernel the test VM runs: build that too.
+if has_tier guest; then
+	k=$(ls -1 /lib/modules | grep '^6\.12\.' | sort -V | tail -n 1)
+	[ -z "$k" ] || make -s KVER="$k" modules >/dev/null 2>&1 || {
+		make KVER="$k" modules; mgpu_die "the guest's modules do not build for $k"; }
+fi
 [ "$inject" = hang ] && : "${MGPU_VM_TIMEOUT:=120}"
 
 if has_tier host; then

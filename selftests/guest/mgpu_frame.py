@@ -4,7 +4,7 @@
 
 Usage: mgpu_frame.py <QMP socket> <out dir> <W>x<H> <seed>
 Asks QEMU for a 'screendump' into <out dir>/guest-frame.ppm, compares every pixel
-with frame_pixel() of mgpu_guest_drm_test.c and writes the capture as guest-frame.png;
+with frame_pixel() of mgpu_guest_drm_test.c (up to CAPTURES times, RETRY_S apart) and writes the capture as guest-frame.png;
 keeps the PPM, and writes the expected frame as guest-frame-expected.png, only on a
 mismatch.
 Prints one summary line, then diagnostics as '# ' lines. Exits 0 when every pixel
@@ -15,7 +15,11 @@ import os
 import socket
 import struct
 import sys
+import time
 import zlib
+
+CAPTURES = 5  # screendumps before a frame is called wrong
+RETRY_S = 2  # seconds between them
 
 
 def frame_rows(width, height, seed):
@@ -120,6 +124,15 @@ def compare(got, width, height, seed):
     return bad, first, want
 
 
+def capture(sock_path, ppm):
+    """One screendump; (width, height, pixels), or an error string."""
+    try:
+        qmp(sock_path, "screendump", {"filename": ppm})
+        return read_ppm(ppm)
+    except (OSError, RuntimeError, ValueError) as e:
+        return f"no capture: {e}"
+
+
 def main():
     if len(sys.argv) != 5:
         sys.exit(__doc__)
@@ -127,26 +140,36 @@ def main():
     width, height = (int(v) for v in mode.split("x"))
     seed = int(seed, 0)
     ppm = os.path.join(out_dir, "guest-frame.ppm")
-    try:
-        qmp(sock_path, "screendump", {"filename": ppm})
-        got_w, got_h, got = read_ppm(ppm)
-    except (OSError, RuntimeError, ValueError) as e:
-        print(f"no capture: {e}")
-        return 2
+    # The guest's fsync() flushes fbdev's deferred I/O, but DRM's fbdev helper blits the
+    # damage to VRAM from a worker of its own afterwards: a first capture can miss the
+    # last pages. Retry a few times before calling a frame wrong.
+    for attempt in range(1, CAPTURES + 1):
+        if attempt > 1:
+            time.sleep(RETRY_S)
+        got = capture(sock_path, ppm)
+        if isinstance(got, str):
+            print(got)
+            return 2
+        got_w, got_h, got = got
+        if (got_w, got_h) != (width, height):
+            continue
+        bad, first, want = compare(got, width, height, seed)
+        if not bad:
+            break
     write_png(os.path.join(out_dir, "guest-frame.png"), got_w, got_h, got)
     if (got_w, got_h) != (width, height):
         print(f"captured {got_w}x{got_h}, the guest drew {width}x{height}")
         return 1
-    bad, first, want = compare(got, width, height, seed)
     if not bad:
         os.unlink(ppm)
-        print(f"{width}x{height}, all {width * height} pixels match")
+        print(f"{width}x{height}, all {width * height} pixels match"
+              f" (capture {attempt} of {CAPTURES})")
         return 0
     write_png(os.path.join(out_dir, "guest-frame-expected.png"), width, height, want)
     x, y = first
     i = (y * width + x) * 3
     ox, oy = origin(got[i:i + 3], seed)
-    print(f"{bad} of {width * height} pixels differ")
+    print(f"{bad} of {width * height} pixels differ in each of {CAPTURES} captures")
     print(f"# first at ({x},{y}): #{got[i:i + 3].hex()}, expected #{want[i:i + 3].hex()},"
           f" which the guest drew at ({ox},{oy})")
     print(f"# capture: {ppm}")
