@@ -47,9 +47,10 @@
  *  - For count > 1, pages are processed in order and the first failure stops the
  *    descriptor: result says how many pages succeeded.
  *  - PUT, GET or DESTROY_POOL on a pool id that is in range but not open: -ENOENT.
- *    A flush of a key that is not stored succeeds, in an unopened pool too. NEW_POOL: -ENOSPC when the client has
- *    MGPU_TMEM_MAX_POOLS open or the host has no room for another pool, -EINVAL when
- *    the client already joined that shared pool.
+ *    A flush of a key that is not stored succeeds, in an unopened pool too.
+ *  - NEW_POOL: -ENOSPC when the client has MGPU_TMEM_MAX_POOLS open or the host has
+ *    no room for another pool, -EINVAL when the client already joined that shared
+ *    pool.
  *  - A host that cannot allocate refuses a put with -ENOSPC; a stored copy that cannot
  *    be expanded is a miss (-ENOENT) and is gone.
  * Status values are Linux errno numbers, negated. A guest treats any status it does
