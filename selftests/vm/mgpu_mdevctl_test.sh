@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # VM tier: mgpu through mdevctl, as libvirt and Nova drive it — types, start/stop/list,
 # persistent definitions with auto-start (the udev rule's start-parent-mdevs), QoS
-# attributes persisted in the definition and applied at start, and refusals. Prints TAP.
+# attributes persisted in the definition and applied at start, refusals, and a tmem
+# device with its weight. Prints TAP.
 set -u
 parent=${MGPU_PARENT:-mgpu-soft.0}
 types=/sys/class/mdev_bus/$parent/mdev_supported_types
@@ -27,7 +28,7 @@ if ! command -v mdevctl >/dev/null || [ ! -d "$types" ]; then
 	echo "1..0 # SKIP mdevctl or the $parent parent is missing"
 	exit 0
 fi
-echo "1..14"
+echo "1..17"
 u1=$(cat /proc/sys/kernel/random/uuid)
 u2=$(cat /proc/sys/kernel/random/uuid)
 avail() { cat "$types/$1/available_instances"; }
@@ -78,6 +79,33 @@ ok "at capacity, mdevctl start fails and leaves nothing" \
 for d in /sys/bus/mdev/devices/*; do
 	[ -e "$d" ] && mdevctl stop -u "${d##*/}" >/dev/null 2>&1
 done
+# The tmem device: a parent of mgpu_tmem.ko's own, its weight persisted like QoS.
+tparent=mgpu_tmem
+u5=$(cat /proc/sys/kernel/random/uuid)
+if [ -d "/sys/class/mdev_bus/$tparent/mdev_supported_types/mgpu_tmem-1" ]; then
+	ok "mdevctl types lists the tmem device type" \
+		sh -c "mdevctl types | grep -q -E '^  mgpu_tmem-1\$'"
+	ok "a tmem device defined with a weight starts with it, on its engine client too" \
+		sh -c "mdevctl define -u $u5 -p $tparent -t mgpu_tmem-1 &&
+		       mdevctl modify -u $u5 --addattr=mgpu_tmem/weight --value=7 &&
+		       mdevctl start -u $u5 &&
+		       test \$(cat /sys/bus/mdev/devices/$u5/mgpu_tmem/weight) = 7 &&
+		       c=\$(cat /sys/bus/mdev/devices/$u5/mgpu_tmem/client) &&
+		       test \$(cat /sys/kernel/mgpu_tmem/clients/\$c/weight) = 7"
+	ok "mdevctl stop and undefine remove the tmem device and its client" \
+		sh -c "c=\$(cat /sys/bus/mdev/devices/$u5/mgpu_tmem/client) &&
+		       mdevctl stop -u $u5 && mdevctl undefine -u $u5 &&
+		       test ! -e /sys/bus/mdev/devices/$u5 &&
+		       test ! -e /sys/kernel/mgpu_tmem/clients/\$c"
+	# Leave nothing behind when one of them failed half-way.
+	mdevctl stop -u "$u5" >/dev/null 2>&1
+	mdevctl undefine -u "$u5" >/dev/null 2>&1
+else
+	for _ in 1 2 3; do
+		n=$((n + 1))
+		echo "ok $n # SKIP no $tparent parent: mgpu_tmem.ko is not loaded"
+	done
+fi
 ok "mdevctl undefine removes the definition" \
 	sh -c "mdevctl undefine -u $u2 && test ! -e /etc/mdevctl.d/$parent/$u2"
 [ "$fails" = 0 ]
