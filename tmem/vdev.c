@@ -2,12 +2,14 @@
 /*
  * mgpu tmem: a tmem device's life as a VFIO device — probe (an engine client per
  * device, so the admin can set its weight, cap and authorisations before a guest runs),
- * open, close, reset, release — and the work that runs its ring: guest memory through
- * vfio_dma_rw(), pages through the host's engine one operation per lock hold.
+ * open, close, reset, release — and its ring, run by the doorbell's writer (so a VM's
+ * batches cost the VM's CPU time) or a work item: guest memory through vfio_dma_rw(),
+ * pages through the host's engine one operation per lock hold.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -114,11 +116,10 @@ static const struct tmem_ring_ops vdev_ring_ops = {
 /*
  * One pass: at most TMEM_VDEV_BUDGET descriptors, each under the device's lock alone,
  * so register accesses wait for one descriptor at most and a reset or close finds no
- * descriptor half done. Then the interrupt, and another pass if descriptors remain.
+ * descriptor half done. Then the interrupt. Return: descriptors remain.
  */
-static void vdev_ring_work(struct work_struct *work)
+static bool vdev_ring_pass(struct tmem_vdev *vd)
 {
-	struct tmem_vdev *vd = container_of(work, struct tmem_vdev, work);
 	unsigned int n, done;
 	bool more;
 
@@ -134,8 +135,32 @@ static void vdev_ring_work(struct work_struct *work)
 	tmem_vdev_irq_update_locked(vd);
 	more = tmem_ring_pending(&vd->ring);
 	mutex_unlock(&vd->lock);
-	if (more)
+	return more;
+}
+
+/* The ring's work item: for doorbells its writer could not serve (tmem_vdev_kick()). */
+static void vdev_ring_work(struct work_struct *work)
+{
+	struct tmem_vdev *vd = container_of(work, struct tmem_vdev, work);
+
+	if (vdev_ring_pass(vd))
 		queue_work(tmem_vdev_wq, &vd->work);
+}
+
+/*
+ * The doorbell's writer (QEMU's vCPU thread, a VFIO program) runs the ring itself, so
+ * the CPU time of a guest's batches is its VM's, charged to the VM's cgroup and not to
+ * a kernel worker. A writer with a fatal signal pending hands the rest to the work
+ * item, which close cancels.
+ */
+static void vdev_ring_run(struct tmem_vdev *vd)
+{
+	while (vdev_ring_pass(vd)) {
+		if (fatal_signal_pending(current)) {
+			queue_work(tmem_vdev_wq, &vd->work);
+			return;
+		}
+	}
 }
 
 /* WRITEBACK follows the engine's hint while the ring runs. */
@@ -192,14 +217,26 @@ unsigned int tmem_vdev_reg_write_locked(struct tmem_vdev *vd, u32 off, u32 val)
 }
 
 /**
- * tmem_vdev_kick - start the work a register write asked for
+ * tmem_vdev_kick - do the work a register write asked for
  * @vd: the device
  * @act: tmem_vdev_reg_write_locked()'s answer
+ *
+ * A doorbell from the device's opener runs the ring here until it is empty.
+ *
+ * Context: process context, @vd->lock not held; sleeps.
  */
 void tmem_vdev_kick(struct tmem_vdev *vd, unsigned int act)
 {
-	if (act & TMEM_RING_KICK)
-		queue_work(tmem_vdev_wq, &vd->work);
+	/*
+	 * Only the opener's threads can reach guest memory from their own context (VFIO's
+	 * DMA mappings belong to its mm); any other writer leaves the ring to the work item.
+	 */
+	if (act & TMEM_RING_KICK) {
+		if (current->mm && current->mm == READ_ONCE(vd->owner_mm))
+			vdev_ring_run(vd);
+		else
+			queue_work(tmem_vdev_wq, &vd->work);
+	}
 	if (act & TMEM_RING_STARTED)
 		mod_delayed_work(tmem_vdev_wq, &vd->wb_work, 0);
 }
@@ -289,10 +326,19 @@ static void vdev_release(struct vfio_device *vdev)
 	tmem_compat_free_vdev(vdev);
 }
 
+/* Whose mm the guest memory (VFIO's DMA mappings) belongs to: see tmem_vdev_kick(). */
+static int vdev_open(struct vfio_device *vdev)
+{
+	WRITE_ONCE(to_tmem_vdev(vdev)->owner_mm, current->mm);
+	return 0;
+}
+
 /* The user goes: its ring, pools and eventfds go too. Nothing runs after this. */
 static void vdev_close(struct vfio_device *vdev)
 {
 	struct tmem_vdev *vd = to_tmem_vdev(vdev);
+
+	WRITE_ONCE(vd->owner_mm, NULL);
 
 	mutex_lock(&vd->lock);
 	tmem_ring_reset(&vd->ring);	/* the work stops at its next descriptor */
@@ -314,6 +360,7 @@ static const struct vfio_device_ops tmem_vdev_ops = {
 	.name		= "mgpu_tmem",
 	.init		= vdev_init,
 	.release	= vdev_release,
+	.open_device	= vdev_open,
 	.close_device	= vdev_close,
 	.read		= tmem_vdev_read,
 	.write		= tmem_vdev_write,

@@ -22,6 +22,8 @@
 #include "host.h"
 #include "ring.h"
 
+struct mm_struct;
+
 /* VFIO's region offsets: index << 40 | offset (as in vfio-pci). */
 #define TMEM_VDEV_OFFSET_SHIFT		40
 #define TMEM_VDEV_OFFSET_TO_INDEX(off)	((off) >> TMEM_VDEV_OFFSET_SHIFT)
@@ -55,7 +57,9 @@ struct tmem_vdev_irq {
  * @ring: the registers and ring
  * @cfg: the emulated config space
  * @irq: interrupt state
- * @work: runs the ring, in passes of a bounded number of descriptors
+ * @work: runs the ring, in passes of a bounded number of descriptors, for doorbells
+ *	that their writer does not serve itself (see tmem_vdev_kick())
+ * @owner_mm: the mm of the process that opened the device (compared, never used)
  * @wb_work: polls the engine's write-back hint while the ring runs
  * @bounce: the ring's page for copies between guest memory and the engine
  */
@@ -68,6 +72,7 @@ struct tmem_vdev {
 	struct mgpu_cfg cfg;
 	struct tmem_vdev_irq irq;
 	struct work_struct work;
+	struct mm_struct *owner_mm;
 	struct delayed_work wb_work;
 	void *bounce;
 };
