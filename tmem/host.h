@@ -164,6 +164,8 @@ void tmem_sysfs_client_del(struct tmem_host_client *hc);
 void tmem_sysfs_client_put(struct tmem_host_client *hc);
 int tmem_sysfs_pool_add(struct tmem_host_client *hc, struct tmem_host_pool *hp);
 void tmem_sysfs_pool_del(struct tmem_host_pool *hp);
+ssize_t tmem_sysfs_weight_show(struct tmem_host_client *hc, char *buf);
+int tmem_sysfs_weight_store(struct tmem_host_client *hc, const char *buf);
 
 /* shrinker.c */
 int tmem_shrinker_init(struct tmem_host *h);

@@ -98,22 +98,14 @@ static DEVICE_ATTR_RO(client);
 
 static ssize_t weight_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
-	struct tmem_client_info ci;
-	int ret = tmem_host_client_info(dev_client(dev), &ci);
-
-	return ret ? ret : sysfs_emit(buf, "%u\n", ci.weight);
+	return tmem_sysfs_weight_show(dev_client(dev), buf);
 }
 
 static ssize_t weight_store(struct device *dev, struct device_attribute *attr,
 			    const char *buf, size_t len)
 {
-	struct tmem_host_client *hc = dev_client(dev);
-	u32 weight;
-	int ret;
+	int ret = tmem_sysfs_weight_store(dev_client(dev), buf);
 
-	ret = kstrtou32(buf, 0, &weight);
-	if (!ret)
-		ret = tmem_host_set_weight(hc, weight);
 	if (ret == -EINVAL)
 		dev_info(dev, "weight \"%.*s\" refused: use %u..%u\n",
 			 (int)strcspn(buf, "\n"), buf, TMEM_WEIGHT_MIN, TMEM_WEIGHT_MAX);

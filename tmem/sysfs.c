@@ -211,24 +211,49 @@ static ssize_t name_show(struct kobject *kobj, struct kobj_attribute *attr, char
 
 static struct kobj_attribute client_attr_name = __ATTR_RO(name);
 
-static ssize_t weight_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+/**
+ * tmem_sysfs_weight_show - a client's weight as its sysfs files show it
+ * @hc: the client
+ * @buf: the sysfs page
+ *
+ * Return: the bytes written, or -errno.
+ */
+ssize_t tmem_sysfs_weight_show(struct tmem_host_client *hc, char *buf)
 {
 	struct tmem_client_info ci;
-	int ret = tmem_host_client_info(to_client(kobj), &ci);
+	int ret = tmem_host_client_info(hc, &ci);
 
 	return ret ? ret : sysfs_emit(buf, "%u\n", ci.weight);
+}
+
+/**
+ * tmem_sysfs_weight_store - set a client's weight from a sysfs write
+ * @hc: the client
+ * @buf: what was written
+ *
+ * Return: 0, -EINVAL for a value that is not a number or out of range (the caller
+ * logs it, naming the file's owner), or another -errno.
+ */
+int tmem_sysfs_weight_store(struct tmem_host_client *hc, const char *buf)
+{
+	u32 weight;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &weight);
+	return ret ? ret : tmem_host_set_weight(hc, weight);
+}
+
+static ssize_t weight_show(struct kobject *kobj, struct kobj_attribute *attr, char *buf)
+{
+	return tmem_sysfs_weight_show(to_client(kobj), buf);
 }
 
 static ssize_t weight_store(struct kobject *kobj, struct kobj_attribute *attr,
 			    const char *buf, size_t len)
 {
 	struct tmem_host_client *hc = to_client(kobj);
-	u32 weight;
-	int ret;
+	int ret = tmem_sysfs_weight_store(hc, buf);
 
-	ret = kstrtou32(buf, 0, &weight);
-	if (!ret)
-		ret = tmem_host_set_weight(hc, weight);
 	if (ret == -EINVAL)
 		pr_info("client %u: weight \"%.*s\" refused: use %u..%u\n", hc->id,
 			(int)strcspn(buf, "\n"), buf, TMEM_WEIGHT_MIN, TMEM_WEIGHT_MAX);

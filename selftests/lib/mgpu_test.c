@@ -158,8 +158,8 @@ int mgpu_remove(const char *uuid)
 	return mgpu_sysfs_write(path, "1");
 }
 
-/* Remove every mdev of mgpu's types; returns how many it removed. */
-int mgpu_remove_all(void)
+/* Remove every mdev whose mdev_type link contains @needle; returns how many it removed. */
+int mgpu_remove_matching(const char *needle)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	struct dirent *de;
@@ -181,11 +181,17 @@ int mgpu_remove_all(void)
 		if (l < 0)
 			continue;
 		link[l] = 0;
-		if (strstr(link, "/mgpu-") && mgpu_remove(de->d_name) == 0)
+		if (strstr(link, needle) && mgpu_remove(de->d_name) == 0)
 			n++;
 	}
 	closedir(dir);
 	return n;
+}
+
+/* Remove every mdev of mgpu's types; returns how many it removed. */
+int mgpu_remove_all(void)
+{
+	return mgpu_remove_matching("/mgpu-");
 }
 
 static int vfio_group_of(const char *uuid)

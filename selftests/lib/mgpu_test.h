@@ -40,6 +40,7 @@ int mgpu_create(struct mgpu_dev *dev, const char *parent, const char *type);
 int mgpu_create_uuid(const char *parent, const char *type, const char *uuid);
 int mgpu_remove(const char *uuid);
 int mgpu_remove_all(void);
+int mgpu_remove_matching(const char *needle);
 
 int mgpu_open(struct mgpu_dev *dev);
 void mgpu_close(struct mgpu_dev *dev);

@@ -5,7 +5,6 @@
  * vfio_dma_rw() exactly as it would a guest's, so a test here is a guest driver
  * without a guest.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
@@ -131,31 +130,7 @@ int mgpu_tmem_ring_destroy(struct mgpu_tmem_ring *t)
 /* Remove every mdev of the tmem type; returns how many it removed. */
 int mgpu_tmem_remove_all(void)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	struct dirent *de;
-	int n = 0;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "%s/bus/mdev/devices", mgpu_sysfs_root());
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		ssize_t l;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/bus/mdev/devices/%s/mdev_type",
-			 mgpu_sysfs_root(), de->d_name);
-		l = readlink(path, link, sizeof(link) - 1);
-		if (l < 0)
-			continue;
-		link[l] = 0;
-		if (strstr(link, "/" MGPU_TMEM_TYPE) && !mgpu_remove(de->d_name))
-			n++;
-	}
-	closedir(dir);
-	return n;
+	return mgpu_remove_matching("/" MGPU_TMEM_TYPE);
 }
 
 uint32_t mgpu_tmem_rd(struct mgpu_tmem_ring *t, uint32_t off)
