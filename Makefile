@@ -4,6 +4,7 @@
 #   make                      build the modules for the newest installed 6.12 kernel
 #   make KVER=<release>       ... or for another installed kernel (KDIR=<dir> also works)
 #   make W=1                  with the kernel's extra warnings (and kernel-doc checks)
+#   make MGPU_MODULES=mgpu_tmem_guest.o   only some of the modules
 #   make install              modules_install into /lib/modules/<release>/updates
 #   make deps                 install build and test dependencies (Debian packages)
 #   make check [TIER=host|vm|qemu|guest] [KVER=...]   run the tests
@@ -28,11 +29,11 @@ SRCS  := Kbuild $(shell find mdev vfio-glue tmem include -name '*.[ch]' -o -name
 all: modules
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 modules: $(BUILD)/mod/.synced
 	@test -n "$(KVER)" -a -d "$(KDIR)" || { echo "no kernel headers: run 'make deps' or set KDIR" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(BUILD)/mod modules
+	$(MAKE) -C $(KDIR) M=$(BUILD)/mod $(if $(MGPU_MODULES),MGPU_MODULES="$(MGPU_MODULES)") modules
 
 $(BUILD)/mod/.synced: $(SRCS)
 	@mkdir -p $(BUILD)/mod

@@ -6,6 +6,11 @@
 #   check.sh [--tier host|vm|qemu|guest]... [--kver <release or 6.12|6.1>]...
 #            [--inject fail|warn|hang]
 #   MGPU_VM_TIMEOUT (s, default 2400) bounds each VM.
+#   The guest tier (one nested boot) runs once, in the first kernel's VM: the nested
+#   guest is mgpu's own build of 6.12 (scripts/kernel.sh nested) whatever the VM runs,
+#   and the other kernels' host side of a vfio-pci assignment is the QEMU tier's.
+#   Where the time went, step by step, is in $MGPU_RESULTS/times.txt and printed
+#   before the summary.
 #   MGPU_RESULTS (default build/check) is where results go (emptied first).
 #   MGPU_VM_DEVICES (default: two Bochs GPUs, 64 and 32 MiB) adds QEMU devices to the
 #   test VMs, for the PCI backend's tests; set it empty for none.
@@ -33,17 +38,28 @@ export MGPU_VM_DEVICES=${MGPU_VM_DEVICES-"-device bochs-display,vgamem=64M -devi
 rm -rf "$results"
 mkdir -p "$results"
 dirs=()
+times=$results/times.txt
+: > "$times"
+clock=$SECONDS
+lap() {		# lap <step>: the seconds since the last lap, into times.txt
+	echo "$1 $((SECONDS - clock))" >> "$times"
+	clock=$SECONDS
+}
 has_tier() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
 
 echo "== build: modules for ${kvers[*]}, selftests, tools"
+jobs=$(($(nproc) + 1))
 make -s ksft >/dev/null || mgpu_die "cannot extract the kselftest headers"
-make -s selftests > "$results/selftests-build.log" 2>&1 ||
+make -s -j"$jobs" selftests > "$results/selftests-build.log" 2>&1 ||
 	{ cat "$results/selftests-build.log"; mgpu_die "the selftests do not build"; }
-make -s tools > "$results/tools-build.log" 2>&1 ||
+make -s -j"$jobs" tools > "$results/tools-build.log" 2>&1 ||
 	{ cat "$results/tools-build.log"; mgpu_die "mgpuctl or the demo tools do not build"; }
 for k in "${kvers[@]}"; do
-	make -s KVER="$k" modules >/dev/null 2>&1 || {
-		make KVER="$k" modules; mgpu_die "mgpu does not build for $k"; }
+	# From scratch and with W=1: the VMs load these modules, and the host tier judges
+	# this build's log to be warning-free (an incremental build would hide warnings).
+	rm -rf "build/$k/mod"
+	make -s -j"$jobs" KVER="$k" W=1 modules > "build/$k/modules-w1.log" 2>&1 || {
+		cat "build/$k/modules-w1.log"; mgpu_die "mgpu does not build for $k"; }
 	if [ "$inject" = warn ]; then	# a module whose only job is a kernel WARN
 		mkdir -p "build/$k/inject"
 		cp selftests/inject/Kbuild selftests/inject/mgpu_inject_warn.c "build/$k/inject/"
@@ -51,12 +67,17 @@ for k in "${kvers[@]}"; do
 			>/dev/null || mgpu_die "cannot build the WARN injector for $k"
 	fi
 done
-# The guest tier's nested guest is Debian's 6.12 and loads mgpu_tmem_guest.ko built for
-# it, whichever kernel the test VM runs: build that too.
+lap build-modules
+# The guest tier's nested guest runs mgpu's own trimmed 6.12 (built once, cached) and
+# loads mgpu_tmem_guest.ko built for it, whichever kernel the test VM runs.
 if has_tier guest; then
-	k=$(ls -1 /lib/modules | grep '^6\.12\.' | sort -V | tail -n 1)
-	[ -z "$k" ] || make -s KVER="$k" modules >/dev/null 2>&1 || {
-		make KVER="$k" modules; mgpu_die "the guest's modules do not build for $k"; }
+	nested=$(scripts/kernel.sh nested) || mgpu_die "cannot build the nested guest's kernel"
+	make -s -j"$jobs" KDIR="$nested/build" MGPU_MODULES=mgpu_tmem_guest.o modules \
+		>/dev/null 2>&1 || {
+		make KDIR="$nested/build" MGPU_MODULES=mgpu_tmem_guest.o modules
+		mgpu_die "the guest's module does not build for $(cat "$nested/release")"; }
+	export MGPU_NESTED_KERNEL=$nested
+	lap build-nested-kernel
 fi
 [ "$inject" = hang ] && : "${MGPU_VM_TIMEOUT:=120}"
 
@@ -65,28 +86,41 @@ if has_tier host; then
 	mkdir -p "$results/host"
 	scripts/host-tests.sh "$results/host" "${kvers[@]}"
 	dirs+=("$results/host")
+	lap host-tier
+	sed 's|^|host/|' "$results/host/times" >> "$times" 2>/dev/null
 fi
 
 vm_tiers=()
 for t in vm qemu guest; do
 	has_tier "$t" && vm_tiers+=("$t")
 done
-if [ ${#vm_tiers[@]} -gt 0 ]; then
-	for k in "${kvers[@]}"; do
-		# One nested boot per VM: the guest tier boots Debian's 6.12 as the nested
-		# guest, with mgpu on this VM's kernel as the host.
-		t=("${vm_tiers[@]}")
-		d="$results/vm-$k"
-		echo "== VM on $k: ${t[*]}"
-		MGPU_TIERS="${t[*]}" MGPU_INJECT="$inject" scripts/vm.sh --kver "$k" --out "$d" \
-			--timeout "${MGPU_VM_TIMEOUT:-2400}" scripts/vm-job.sh
-		echo $? > "$d/vm.rc"
-		echo "${t[*]}" > "$d/tiers"	# what the judge must find planned
-		dirs+=("$d")
+first=1
+for k in "${kvers[@]}"; do
+	t=()
+	for tier in ${vm_tiers[@]+"${vm_tiers[@]}"}; do
+		[ "$tier" = guest ] && [ "$first" = 0 ] && continue
+		t+=("$tier")
 	done
-fi
+	first=0
+	[ ${#t[@]} -gt 0 ] || continue
+	d="$results/vm-$k"
+	echo "== VM on $k: ${t[*]}"
+	MGPU_TIERS="${t[*]}" MGPU_INJECT="$inject" scripts/vm.sh --kver "$k" --out "$d" \
+		--timeout "${MGPU_VM_TIMEOUT:-2400}" scripts/vm-job.sh
+	echo $? > "$d/vm.rc"
+	echo "${t[*]}" > "$d/tiers"	# what the judge must find planned
+	dirs+=("$d")
+	lap "vm-$k"
+	# The VM's own steps, as vm-job.sh timed them.
+	echo "vm-$k/boot $(cat "$d/boot-seconds" 2>/dev/null || echo -1)" >> "$times"
+	awk -v k="$k" 'NF >= 4 { print "vm-" k "/" $1 "-" $2, $4 }' "$d/results" \
+		>> "$times" 2>/dev/null
+	sed "s|^|vm-$k/|" "$d/guest-times" >> "$times" 2>/dev/null
+done
 
 [ ${#dirs[@]} -gt 0 ] || mgpu_die "nothing was run: check --tier and --kver"
+echo "== time, step by step (seconds; also in $times)"
+awk '{ printf "%6d  %s\n", $2, $1 }' "$times"
 echo "== results"
 scripts/tapsum.py "${dirs[@]}" | tee "$results/summary.txt"
 exit "${PIPESTATUS[0]}"

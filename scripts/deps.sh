@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Install everything mgpu needs to build and test, from Debian's packages only.
-# Idempotent: when every tool and both kernels are present it returns at once.
+# Install everything mgpu needs to build and test, from Debian's packages only, then build
+# the kernels of mgpu's own (scripts/kernel.sh: the nested guest's), cached outside the
+# clone. Idempotent: when every tool, both kernels and the cached builds are present it
+# returns at once.
 set -euo pipefail
 
 PKGS="build-essential kmod sparse busybox-static cpio xz-utils zstd libpci-dev
-pciutils pci.ids mdevctl libpng-dev pkg-config python3 dkms"
+pciutils pci.ids mdevctl libpng-dev pkg-config python3 dkms
+flex bison bc libelf-dev libssl-dev"
 BPO_PKGS="qemu-system-x86 qemu-utils"
 BPO_LIST=/etc/apt/sources.list.d/mgpu-bookworm-backports.sources
 
@@ -27,9 +30,17 @@ all_present() {
 	have_kernel '6.12.*' && have_kernel '6.1.0-*'
 }
 
+# Kernels built from linux-source-6.12 (each returns at once when cached).
+own_kernels() {
+	local dir
+	dir=$("$(dirname "$0")/kernel.sh" nested) || return 1
+	echo "deps: nested guest kernel $(cat "$dir/release") in $dir"
+}
+
 if all_present; then
-	echo "deps: everything is installed"
-	exit 0
+	echo "deps: every package is installed"
+	own_kernels
+	exit
 fi
 [ "$(id -u)" = 0 ] || { echo "deps: run as root (apt-get install)" >&2; exit 1; }
 
@@ -63,4 +74,5 @@ apt-get install -y -q --no-install-recommends $PKGS linux-source-6.12 \
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends -t bookworm-backports $BPO_PKGS
 all_present || { echo "deps: install finished but something is still missing" >&2; exit 1; }
+own_kernels
 echo "deps: done"

@@ -7,33 +7,34 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$MGPU_TOP"
 out=$1; shift
+: > "$out/times"	# "<step> <seconds>" for the runner's report
 
 for t in build/selftests/host/*_test selftests/host/*_test.sh; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t" .sh)
+	started=$SECONDS
 	timeout -k 5 300 "$t" > "$out/$name.tap" 2>&1 < /dev/null
 	echo $? > "$out/$name.rc"
+	echo "$name $((SECONDS - started))" >> "$out/times"
 done
 
 # Build rules as TAP: one result per kernel, plus checkpatch.
+started=$SECONDS
 {
 	echo "TAP version 13"
 	echo "1..$((2 * $# + 1))"
 	n=0
 	for k in "$@"; do
 		n=$((n + 1))
-		w1="$MGPU_TOP/build/$k/w1"
-		rm -rf "$w1"
-		mkdir -p "$w1"
-		cp -a --parents Kbuild $(find mdev vfio-glue tmem include -name '*.[ch]' -o \
-			-name Kbuild) "$w1/"
-		log=$(make -C "/lib/modules/$k/build" M="$w1" W=1 modules 2>&1)
-		warn=$(echo "$log" | grep -E 'warning:|error:' || true)
-		if [ -z "$warn" ] && [ -e "$w1/mgpu.ko" ]; then
+		# check.sh built the modules from scratch with W=1 and kept the log.
+		log=$MGPU_TOP/build/$k/modules-w1.log
+		warn=$(grep -E 'warning:|error:' "$log" 2>/dev/null || true)
+		if [ -e "$log" ] && [ -z "$warn" ] &&
+		   [ -e "$MGPU_TOP/build/$k/mod/mgpu.ko" ]; then
 			echo "ok $n build W=1 warning-free on $k"
 		else
 			echo "not ok $n build W=1 warning-free on $k"
-			echo "$warn" | head -20 | sed 's/^/# /'
+			echo "${warn:-no W=1 build log $log}" | head -20 | sed 's/^/# /'
 		fi
 	done
 	# DKMS, as a distribution user installs it: from the tracked files, in a private tree.
@@ -60,4 +61,5 @@ done
 		echo "$report" | head -40 | sed 's/^/# /'
 	fi
 } > "$out/build-rules.tap"
+echo "build-rules $((SECONDS - started))" >> "$out/times"
 exit 0

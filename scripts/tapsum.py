@@ -106,8 +106,8 @@ def judge_dir(tally, d):
             tally.add("FAIL", f"{run}/{tier}", "the tier was asked for but planned no test")
     results = {}
     for line in read_lines(os.path.join(d, "results")) or []:
-        parts = line.split()
-        if len(parts) == 3:
+        parts = line.split()   # tier name status [seconds]
+        if len(parts) in (3, 4):
             results[(parts[0], parts[1])] = int(parts[2])
     for line in plan:
         parts = line.split()

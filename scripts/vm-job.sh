@@ -2,7 +2,7 @@
 # The test job that runs inside the test VM (appended to job.sh by vm.sh, run by bash in
 # the host's root). Loads the modules, runs each selected tier's tests and records:
 #   $MGPU_OUT/plan      "tier name" for every test it will run (before running any)
-#   $MGPU_OUT/results   "tier name status" as each finishes (124 = timed out)
+#   $MGPU_OUT/results   "tier name status seconds" as each finishes (124 = timed out)
 #   $MGPU_OUT/<tier>-<name>.tap, $MGPU_OUT/dmesg.txt
 set -u
 out=$MGPU_OUT
@@ -66,6 +66,9 @@ for t in "${tests[@]}"; do
 done
 echo "vm lifecycle" >> "$out/plan"
 
+# The VM's boot, up to this job (seconds since the kernel started).
+awk '{ print int($1) }' /proc/uptime > "$out/boot-seconds"
+lc_start=$SECONDS
 step "modprobe vfio_iommu_type1 and mdev" modprobe -a vfio_iommu_type1 mdev
 step "insmod mgpu.ko ($kver)" insmod "build/$kver/mod/mgpu.ko"
 # tmem, with lz4 so that its tests cover compression (insmod resolves no crypto module).
@@ -76,19 +79,22 @@ warn) insmod "build/$kver/inject/mgpu_inject_warn.ko" ;;
 hang) echo "inject: hanging the job"; sleep infinity ;;
 esac
 
+lc_secs=$((SECONDS - lc_start))
 for t in "${tests[@]}"; do
 	set -- $t
 	echo "== $1/$2"
 	limit=$test_timeout
 	# One nested boot (up to ~340 s seen) and every guest-side test in it.
 	[ "$1" = guest ] && limit=${MGPU_GUEST_TIMEOUT:-900}
+	started=$SECONDS
 	MGPU_TEST_TIMEOUT=$limit timeout -k 10 "$limit" "$3" > "$out/$1-$2.tap" 2>&1 < /dev/null
 	rc=$?
-	echo "$1 $2 $rc" >> "$out/results"
+	echo "$1 $2 $rc $((SECONDS - started))" >> "$out/results"
 	mgpu_left=$(ls /sys/bus/mdev/devices 2>/dev/null | wc -l)
 	[ "$mgpu_left" = 0 ] || echo "warning: $1/$2 left $mgpu_left mdev devices behind"
 done
 
+lc_start=$SECONDS
 step "no vGPU left behind by the tests" test -z "$(ls /sys/bus/mdev/devices)"
 
 # Unload with vGPUs alive: refused while QEMU holds one, and removes idle ones.
@@ -133,6 +139,6 @@ step "rmmod mgpu_tmem with idle tmem devices alive removes them and the block de
 step "no tmem device is left after the unload" \
 	test ! -e "/sys/bus/mdev/devices/$held" -a ! -e "/sys/bus/mdev/devices/$idle"
 write_lifecycle
-echo "vm lifecycle 0" >> "$out/results"
+echo "vm lifecycle 0 $((lc_secs + SECONDS - lc_start))" >> "$out/results"
 dmesg > "$out/dmesg.txt"
 exit 0

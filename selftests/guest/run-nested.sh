@@ -313,14 +313,29 @@ write_init() {
 	chmod +x "$work/root/init"
 }
 
+# The nested guest's kernel: mgpu's own trimmed build of Debian's linux-source-6.12
+# (scripts/kernel.sh nested, its folder in MGPU_NESTED_KERNEL), or else Debian's 6.12.
 guest_kernel() {
-	printf "%s\n" /boot/vmlinuz-6.12.* | sort -V | tail -n 1
+	if [ -n "${MGPU_NESTED_KERNEL:-}" ]; then
+		echo "$MGPU_NESTED_KERNEL/bzImage"
+	else
+		printf "%s\n" /boot/vmlinuz-6.12.* | sort -V | tail -n 1
+	fi
 }
 
 guest_kver() {
 	local k
+	if [ -n "${MGPU_NESTED_KERNEL:-}" ]; then
+		cat "$MGPU_NESTED_KERNEL/release"
+		return
+	fi
 	k=$(basename "$(guest_kernel)")
 	echo "${k#vmlinuz-}"
+}
+
+# The root its modules are installed under (modprobe -d).
+guest_modroot() {
+	echo "${MGPU_NESTED_KERNEL:+$MGPU_NESTED_KERNEL/root}"
 }
 
 tmem_module() {
@@ -331,7 +346,8 @@ tmem_module() {
 # initramfs, decompressed for busybox's insmod; print their names in load order.
 copy_modules() {
 	local cmd mod name dir=$work/root/lib/modules
-	modprobe -S "$1" --show-depends "$2" > "$work/modules.$2" || return 1
+	modprobe -d "$(guest_modroot)" -S "$1" --show-depends "$2" > "$work/modules.$2" ||
+		return 1
 	while read -r cmd mod _; do
 		[ "$cmd" = insmod ] || continue
 		name=$(basename "$mod" .xz)
@@ -364,20 +380,10 @@ add_tmem_modules() {
 # bochs (Debian's name for bochs-drm) and the modules it needs, in load order, from the
 # guest kernel's tree here, decompressed for busybox's insmod; their names in 'order'.
 add_drm_modules() {
-	local kver dir=$work/root/lib/modules cmd mod name
-	kver=$(basename "$(guest_kernel)")
-	kver=${kver#vmlinuz-}
+	local kver dir=$work/root/lib/modules
+	kver=$(guest_kver)
 	mkdir -p "$dir" || return 1
-	modprobe -S "$kver" --show-depends bochs > "$work/modules" || return 1
-	while read -r cmd mod _; do
-		[ "$cmd" = insmod ] || continue
-		name=$(basename "$mod" .xz)
-		case "$mod" in
-		*.xz) xz -dc "$mod" > "$dir/$name" ;;
-		*) cp "$mod" "$dir/$name" ;;
-		esac || return 1
-		echo "$name" >> "$dir/order"
-	done < "$work/modules"
+	copy_modules "$kver" bochs >> "$dir/order" || return 1
 	grep -qx bochs.ko "$dir/order" 2>/dev/null || { echo "no bochs.ko for $kver"; return 1; }
 }
 
@@ -402,7 +408,7 @@ start_qemu() {
 		tmem_devs+=(-device "vfio-pci,addr=1$i.0,sysfsdev=/sys/bus/mdev/devices/\
 ${tmem_uuids[$i]}")
 	done
-	[ -e "$kernel" ] || { echo "no /boot/vmlinuz-6.12.*"; return 1; }
+	[ -e "$kernel" ] || { echo "no guest kernel $kernel"; return 1; }
 	echo "guest kernel $kernel"
 	mkfifo "$work/ack.in" "$work/ack.out" || return 1
 	# The root port gives the guest a bus reset for the vGPU (reset_keeps_vram). The
@@ -616,6 +622,9 @@ main() {
 	else
 		tap "not ok" "guest ran its tests (gave up after ${t_done:-0}s)"
 	fi
+	# For the runner's time report: seconds after the nested QEMU started.
+	printf 'guest-%s %s\n' boot-to-init "${t_init:--1}" tmem-held "${t_tmem:--1}" \
+		frame "${t_frame:--1}" all-done "${t_done:--1}" > "$out/guest-times"
 	report_guest
 	stop_qemu
 	if [ -n "$uuid" ] && host_check > "$work/step.log" 2>&1; then

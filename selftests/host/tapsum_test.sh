@@ -40,7 +40,7 @@ expect() {	# expect <description> <want status> <want summary regex> <dir>
 }
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..15"
 expect "clean run passes" 0 '^1 passed, 0 failed, 1 skipped$' "$(vmdir clean "$tap_ok" 0)"
 expect "not ok fails" 1 '^1 passed, 1 failed' \
 	"$(vmdir notok "$(printf '1..2\nok 1 a\nnot ok 2 b')" 1)"
@@ -66,4 +66,11 @@ expect "a VM whose job ran no test fails" 1 '^0 passed, [1-9][0-9]* failed' "$d"
 d=$(vmdir tiers "$tap_ok" 0)
 echo "vm qemu guest" > "$d/tiers"
 expect "a requested tier that planned no test fails" 1 ' 2 failed' "$d"
+# vm-job.sh records each test's seconds after its status.
+d=$(vmdir timed "$tap_ok" 0)
+echo "vm t 0 42" > "$d/results"
+expect "a result with its seconds is read" 0 '^1 passed, 0 failed, 1 skipped$' "$d"
+d=$(vmdir timedout "$(printf '1..1\nok 1 a')" 0)
+echo "vm t 124 600" > "$d/results"
+expect "a timeout with its seconds fails" 1 ' 1 failed' "$d"
 [ "$fails" = 0 ]
