@@ -41,8 +41,8 @@ dirs=()
 times=$results/times.txt
 : > "$times"
 clock=$SECONDS
-lap() {		# lap <step>: the seconds since the last lap, into times.txt
-	echo "$1 $((SECONDS - clock))" >> "$times"
+lap() {		# lap <step> [limit]: the seconds since the last lap, into times.txt
+	echo "$1 $((SECONDS - clock)) ${2:-}" >> "$times"
 	clock=$SECONDS
 }
 has_tier() { local t; for t in "${tiers[@]}"; do [ "$t" = "$1" ] && return 0; done; return 1; }
@@ -58,6 +58,7 @@ for k in "${kvers[@]}"; do
 	# From scratch and with W=1: the VMs load these modules, and the host tier judges
 	# this build's log to be warning-free (an incremental build would hide warnings).
 	rm -rf "build/$k/mod"
+	mkdir -p "build/$k"
 	make -s -j"$jobs" KVER="$k" W=1 modules > "build/$k/modules-w1.log" 2>&1 || {
 		cat "build/$k/modules-w1.log"; mgpu_die "mgpu does not build for $k"; }
 	if [ "$inject" = warn ]; then	# a module whose only job is a kernel WARN
@@ -110,17 +111,21 @@ for k in "${kvers[@]}"; do
 	echo $? > "$d/vm.rc"
 	echo "${t[*]}" > "$d/tiers"	# what the judge must find planned
 	dirs+=("$d")
-	lap "vm-$k"
-	# The VM's own steps, as vm-job.sh timed them.
+	lap "vm-$k" "${MGPU_VM_TIMEOUT:-2400}"
+	# The VM's own steps, as vm-job.sh timed them, with their limits.
 	echo "vm-$k/boot $(cat "$d/boot-seconds" 2>/dev/null || echo -1)" >> "$times"
-	awk -v k="$k" 'NF >= 4 { print "vm-" k "/" $1 "-" $2, $4 }' "$d/results" \
-		>> "$times" 2>/dev/null
+	awk -v k="$k" 'FILENAME ~ /limits$/ { lim[$1] = $2; next }
+		NF >= 4 { print "vm-" k "/" $1 "-" $2, $4, lim[$1 "-" $2] }' \
+		"$d/limits" "$d/results" >> "$times" 2>/dev/null
 	sed "s|^|vm-$k/|" "$d/guest-times" >> "$times" 2>/dev/null
 done
 
 [ ${#dirs[@]} -gt 0 ] || mgpu_die "nothing was run: check --tier and --kver"
 echo "== time, step by step (seconds; also in $times)"
-awk '{ printf "%6d  %s\n", $2, $1 }' "$times"
+# A step that took more than a third of its limit has lost the 3x margin the limits
+# are set with: say so, it is where a slower machine will time out first.
+awk '{ printf "%6d  %s%s\n", $2, $1,
+	($3 > 0 && 3 * $2 > $3) ? "  <- over a third of its " $3 " s limit" : "" }' "$times"
 echo "== results"
 scripts/tapsum.py "${dirs[@]}" | tee "$results/summary.txt"
 exit "${PIPESTATUS[0]}"

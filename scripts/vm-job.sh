@@ -3,6 +3,7 @@
 # the host's root). Loads the modules, runs each selected tier's tests and records:
 #   $MGPU_OUT/plan      "tier name" for every test it will run (before running any)
 #   $MGPU_OUT/results   "tier name status seconds" as each finishes (124 = timed out)
+#   $MGPU_OUT/limits    "tier-name seconds": the time limit each test ran under
 #   $MGPU_OUT/<tier>-<name>.tap, $MGPU_OUT/dmesg.txt
 set -u
 out=$MGPU_OUT
@@ -90,6 +91,7 @@ for t in "${tests[@]}"; do
 	MGPU_TEST_TIMEOUT=$limit timeout -k 10 "$limit" "$3" > "$out/$1-$2.tap" 2>&1 < /dev/null
 	rc=$?
 	echo "$1 $2 $rc $((SECONDS - started))" >> "$out/results"
+	echo "$1-$2 $limit" >> "$out/limits"
 	mgpu_left=$(ls /sys/bus/mdev/devices 2>/dev/null | wc -l)
 	[ "$mgpu_left" = 0 ] || echo "warning: $1/$2 left $mgpu_left mdev devices behind"
 done
