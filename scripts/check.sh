@@ -16,7 +16,7 @@
 #   test VMs, for the PCI backend's tests; set it empty for none.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$MGPU_TOP"
+cd "$MGPU_TOP" || exit 1
 
 tiers=()
 kvers=()
@@ -113,11 +113,13 @@ for k in "${kvers[@]}"; do
 	dirs+=("$d")
 	lap "vm-$k" "${MGPU_VM_TIMEOUT:-2400}"
 	# The VM's own steps, as vm-job.sh timed them, with their limits.
-	echo "vm-$k/boot $(cat "$d/boot-seconds" 2>/dev/null || echo -1)" >> "$times"
-	awk -v k="$k" 'FILENAME ~ /limits$/ { lim[$1] = $2; next }
-		NF >= 4 { print "vm-" k "/" $1 "-" $2, $4, lim[$1 "-" $2] }' \
-		"$d/limits" "$d/results" >> "$times" 2>/dev/null
-	sed "s|^|vm-$k/|" "$d/guest-times" >> "$times" 2>/dev/null
+	{
+		echo "vm-$k/boot $(cat "$d/boot-seconds" 2>/dev/null || echo -1)"
+		awk -v k="$k" 'FILENAME ~ /limits$/ { lim[$1] = $2; next }
+			NF >= 4 { print "vm-" k "/" $1 "-" $2, $4, lim[$1 "-" $2] }' \
+			"$d/limits" "$d/results"
+		sed "s|^|vm-$k/|" "$d/guest-times"
+	} >> "$times" 2>/dev/null
 done
 
 [ ${#dirs[@]} -gt 0 ] || mgpu_die "nothing was run: check --tier and --kver"

@@ -64,7 +64,10 @@ newest() {	# $1 = regex of the release
 }
 K612=$(newest '6\.12\.[0-9]+\+deb12-amd64')
 K61=$(newest '6\.1\.0-[0-9]+-amd64')
-[ -n "$K612" ] && [ -n "$K61" ] || { echo "deps: no 6.12/6.1 kernel found in apt" >&2; exit 1; }
+if [ -z "$K612" ] || [ -z "$K61" ]; then
+	echo "deps: no 6.12/6.1 kernel found in apt" >&2
+	exit 1
+fi
 echo "deps: kernels $K612 and $K61"
 
 export DEBIAN_FRONTEND=noninteractive INITRD=No

@@ -5,7 +5,7 @@
 # Usage: host-tests.sh <result dir> <kernel release>...
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-cd "$MGPU_TOP"
+cd "$MGPU_TOP" || exit 1
 out=$1; shift
 : > "$out/times"	# "<step> <seconds>" for the runner's report
 

@@ -19,7 +19,10 @@ flavour=${1:?usage: kernel.sh <flavour>}
 frag=$MGPU_TOP/scripts/kernels/$flavour.config
 [ -r "$frag" ] || mgpu_die "kernel.sh: no fragment $frag"
 cache=${MGPU_CACHE:-/var/cache/mgpu}
-tarball=$(ls -1 /usr/src/linux-source-6.12.tar.* 2>/dev/null | head -n 1)
+tarball=
+for f in /usr/src/linux-source-6.12.tar.*; do
+	[ -e "$f" ] && tarball=$f && break
+done
 [ -n "$tarball" ] || mgpu_die "kernel.sh: no linux-source-6.12: run 'make deps'"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
 key=$( { echo "$srcver"; cat "$frag" "$0"; } | sha256sum | cut -c1-16)

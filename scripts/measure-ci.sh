@@ -47,5 +47,9 @@ cp "$clone/mgpu/build/check/times.txt" "$keepdir/times-$start.txt" 2>/dev/null
 tail -n 40 "$clone/ci.log"
 echo "measure-ci: rc $rc in ${secs}s ($((secs / 60)) min $((secs % 60)) s)," \
 	"hog $hog, cold $cold; log $keepdir/ci-$start.log"
-[ "$keep" = 1 ] && echo "measure-ci: clone kept in $clone/mgpu" || rm -rf "$clone"
+if [ "$keep" = 1 ]; then
+	echo "measure-ci: clone kept in $clone/mgpu"
+else
+	rm -rf "$clone"
+fi
 exit $rc
