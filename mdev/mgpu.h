@@ -12,9 +12,12 @@
  * mgpu_scanout attribute takes the chosen vGPU's device lock, then its mgpu_vgpu.lock.
  *
  * The command engine: mgpu_runner.lock -> mgpu_ctx.lock, and mgpu_runner.lock ->
- * mgpu_vgpu.lock: the engine thread may deliver a context's interrupt (which takes
- * mgpu_vgpu.lock) while it holds mgpu_runner.lock, never while it holds mgpu_ctx.lock.
- * No path takes mgpu_runner.lock or mgpu_ctx.lock with mgpu_vgpu.lock held.
+ * mgpu_irq.lock (a spinlock): the engine thread, which every vGPU of a GPU shares,
+ * delivers a context's interrupt under mgpu_irq.lock alone, never under mgpu_vgpu.lock,
+ * whose hold time a VFIO user influences. mgpu_vgpu.lock -> mgpu_irq.lock too (register
+ * writes sync the interrupt state). No path takes mgpu_runner.lock or mgpu_ctx.lock
+ * with mgpu_vgpu.lock held, and no lock of a vGPU is held across a copy to or from user
+ * memory. mgpu_vgpu.shadow_lock stands alone: it serialises the display's shadow.
  */
 #ifndef MGPU_H
 #define MGPU_H
@@ -22,6 +25,7 @@
 #include <linux/mdev.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/vfio.h>
 
 #include <linux/wait.h>
@@ -229,20 +233,30 @@ struct mgpu_parent {
 };
 
 /**
- * struct mgpu_irq - a vGPU's interrupt state (under mgpu_vgpu.lock)
+ * struct mgpu_irq - a vGPU's interrupt state, under its own spinlock
+ * @lock: protects every other field; taken under mgpu_vgpu.lock or alone. The GPU's
+ *	engine thread delivers the engine's interrupt with this lock only, so it never
+ *	waits on mgpu_vgpu.lock, which a VFIO user's accesses hold
  * @intx: the user's INTx eventfd, or NULL
  * @msi: the user's MSI eventfd, or NULL
  * @req: the user's device-request eventfd (signalled on removal), or NULL
  * @intx_masked: INTx delivered and not yet unmasked by the user
  * @pending: the device's interrupt line (any enabled cause pending)
+ * @mmio_level: BAR2's interrupt causes pending, as last synced under mgpu_vgpu.lock
+ * @intx_disabled: the command register's INTx disable, as last synced
+ * @msi_enabled: the MSI capability's enable, as last synced
  * @delivered: interrupts signalled to the user
  */
 struct mgpu_irq {
+	spinlock_t lock;	/* the fields below; the engine thread takes only this */
 	struct eventfd_ctx *intx;
 	struct eventfd_ctx *msi;
 	struct eventfd_ctx *req;
 	bool intx_masked;
 	bool pending;
+	bool mmio_level;
+	bool intx_disabled;
+	bool msi_enabled;
 	u64 delivered;
 };
 
@@ -271,7 +285,10 @@ struct mgpu_vgpu_traps {
  * @traps: per-CPU counts of read() and write() calls on any region (the trapped
  *	path); per CPU so that counting adds no shared cache line or atomic to a trap
  * @vram_faults: pages of VRAM mapped for passthrough
- * @shadow: the display region's shadow framebuffer (vram_size bytes), or NULL
+ * @shadow_lock: serialises allocating and filling @shadow (never held across a copy
+ *	to or from user memory)
+ * @shadow: the display region's shadow framebuffer (vram_size bytes), or NULL; once
+ *	allocated it lives until the vGPU is released
  * @plane_queries: display frames copied into @shadow
  * @width: the virtual monitor's preferred width (mgpu/resolution)
  * @height: the virtual monitor's preferred height
@@ -281,6 +298,8 @@ struct mgpu_vgpu_traps {
  * @edid_link: VFIO_DEVICE_GFX_LINK_STATE_UP or _DOWN
  * @ctx: its engine context
  * @open: a user (QEMU) has the device open
+ * @tenant_left: a user has closed the device since its partition was last scrubbed:
+ *	the next open scrubs it first (VRAM, shadow frame, the user's EDID, registers)
  */
 struct mgpu_vgpu {
 	struct vfio_device vdev;
@@ -296,6 +315,7 @@ struct mgpu_vgpu {
 	u32 *chunks;
 	struct mgpu_vgpu_traps __percpu *traps;
 	atomic64_t vram_faults;
+	struct mutex shadow_lock;	/* allocating and filling @shadow */
 	void *shadow;
 	u64 plane_queries;
 	u32 width, height;
@@ -304,6 +324,7 @@ struct mgpu_vgpu {
 	u32 edid_link;
 	struct mgpu_ctx ctx;
 	bool open;
+	bool tenant_left;
 };
 
 extern struct mdev_driver mgpu_mdev_driver;
@@ -313,6 +334,7 @@ void mgpu_parent_unregister(struct mgpu_parent *parent);
 u64 mgpu_parent_free_vram(struct mgpu_parent *parent);
 int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks);
 void mgpu_parent_free_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks);
+void mgpu_parent_scrub_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks);
 void mgpu_parent_vram_vma(struct mgpu_parent *parent, struct vm_area_struct *vma,
 			  const struct vm_operations_struct *ops, void *priv);
 vm_fault_t mgpu_parent_vram_insert(struct mgpu_parent *parent, const u32 *chunks, u64 size,

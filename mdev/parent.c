@@ -146,6 +146,22 @@ int mgpu_parent_alloc_vram(struct mgpu_parent *parent, u32 nr, u32 *chunks)
 }
 
 /**
+ * mgpu_parent_scrub_chunks - zero a vGPU's whole partition in place
+ * @parent: the GPU
+ * @nr: chunks in the partition
+ * @chunks: its translation table
+ *
+ * For a partition that changes tenant without being freed (an mdev reopened by the
+ * next VM); reschedules between chunks.
+ *
+ * Context: process context; may sleep.
+ */
+void mgpu_parent_scrub_chunks(struct mgpu_parent *parent, u32 nr, const u32 *chunks)
+{
+	clear_chunks(parent, nr, chunks, NULL);
+}
+
+/**
  * mgpu_parent_free_chunks - scrub a vGPU's partition and return it to the GPU
  * @parent: the GPU
  * @nr: chunks in the partition

@@ -36,14 +36,13 @@ static void vgpu_init_cfg(struct mgpu_vgpu *vgpu)
 	mgpu_cfg_init(&vgpu->cfg, &desc);
 }
 
-/* The engine's interrupt line changed: fold it into the vGPU's. */
+/*
+ * The engine's interrupt line changed: fold it into the vGPU's. Runs in the GPU's
+ * engine thread, which every vGPU of the GPU shares: it must not wait on vgpu->lock.
+ */
 static void vgpu_engine_irq(struct mgpu_ctx *ctx)
 {
-	struct mgpu_vgpu *vgpu = container_of(ctx, struct mgpu_vgpu, ctx);
-
-	mutex_lock(&vgpu->lock);
-	mgpu_vgpu_irq_update(vgpu, mgpu_vgpu_irq_line(vgpu));
-	mutex_unlock(&vgpu->lock);
+	mgpu_vgpu_irq_engine(container_of(ctx, struct mgpu_vgpu, ctx));
 }
 
 /* The default weight follows the VRAM share: one per 8 MiB. */
@@ -82,6 +81,8 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 		goto err_free_chunks;
 	}
 	mutex_init(&vgpu->lock);
+	mutex_init(&vgpu->shadow_lock);
+	spin_lock_init(&vgpu->irq.lock);
 	ret = vgpu_init_engine(vgpu, mdev);
 	if (ret)
 		goto err_free_vram;
@@ -93,6 +94,7 @@ static int vgpu_init_dev(struct vfio_device *vdev)
 	return 0;
 
 err_free_vram:
+	mutex_destroy(&vgpu->shadow_lock);
 	mutex_destroy(&vgpu->lock);
 	mgpu_parent_free_chunks(parent, vgpu->nr_chunks, vgpu->chunks);
 err_free_chunks:
@@ -111,13 +113,24 @@ static void vgpu_release_dev(struct vfio_device *vdev)
 	mgpu_parent_free_chunks(vgpu->parent, vgpu->nr_chunks, vgpu->chunks);
 	kfree(vgpu->chunks);
 	free_percpu(vgpu->traps);
+	mutex_destroy(&vgpu->shadow_lock);
 	mutex_destroy(&vgpu->lock);
 	mgpu_compat_free_vdev(vdev);
 }
 
+/*
+ * A reused mdev (the next VM of a management stack) starts as a new one would: what the
+ * previous user left is scrubbed here, before the new user can reach it.
+ */
 static int vgpu_open_device(struct vfio_device *vdev)
 {
-	WRITE_ONCE(to_vgpu(vdev)->open, true);
+	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
+
+	if (vgpu->tenant_left) {
+		mgpu_vgpu_scrub_tenant(vgpu);
+		vgpu->tenant_left = false;
+	}
+	WRITE_ONCE(vgpu->open, true);
 	return 0;
 }
 
@@ -130,6 +143,7 @@ static void vgpu_close_device(struct vfio_device *vdev)
 	mutex_lock(&vgpu->lock);
 	mgpu_vgpu_irq_release(vgpu);
 	mutex_unlock(&vgpu->lock);
+	vgpu->tenant_left = true;
 	WRITE_ONCE(vgpu->open, false);
 }
 

@@ -56,12 +56,26 @@ static void vram_copy(struct mgpu_vgpu *vgpu, u64 off, void *dst, size_t len)
 	}
 }
 
+/*
+ * The shadow framebuffer is allocated once, under vgpu->shadow_lock, and freed only
+ * when the vGPU is released: once this returned 0 it may be read without a lock.
+ */
 static int shadow_alloc_locked(struct mgpu_vgpu *vgpu)
 {
-	lockdep_assert_held(&vgpu->lock);
+	lockdep_assert_held(&vgpu->shadow_lock);
 	if (!vgpu->shadow)
 		vgpu->shadow = vmalloc_user(vgpu->vram_size);
 	return vgpu->shadow ? 0 : -ENOMEM;
+}
+
+static int shadow_alloc(struct mgpu_vgpu *vgpu)
+{
+	int ret;
+
+	mutex_lock(&vgpu->shadow_lock);
+	ret = shadow_alloc_locked(vgpu);
+	mutex_unlock(&vgpu->shadow_lock);
+	return ret;
 }
 
 /* Copy the visible screen into the shadow, tightly packed; return the packed stride. */
@@ -88,12 +102,16 @@ static int plane_fill(struct mgpu_vgpu *vgpu, struct vfio_device_gfx_plane_info 
 	plane->drm_plane_type = req.drm_plane_type;
 	if (plane->drm_plane_type == PLANE_TYPE_CURSOR)
 		return 0;
+	/*
+	 * The mode is a snapshot: the copy, up to the whole partition, runs under the
+	 * shadow's own lock, never under vgpu->lock (the registers' and sysfs's).
+	 */
 	mutex_lock(&vgpu->lock);
 	mgpu_mmio_mode(&vgpu->mmio, &mode);
-	if (!mode.enabled || !mode_drm_format(&mode)) {
-		ret = 0;	/* nothing to show: QEMU keeps its last frame */
-		goto out;
-	}
+	mutex_unlock(&vgpu->lock);
+	if (!mode.enabled || !mode_drm_format(&mode))
+		return 0;	/* nothing to show: QEMU keeps its last frame */
+	mutex_lock(&vgpu->shadow_lock);
 	ret = shadow_alloc_locked(vgpu);
 	if (ret)
 		goto out;
@@ -105,7 +123,7 @@ static int plane_fill(struct mgpu_vgpu *vgpu, struct vfio_device_gfx_plane_info 
 	plane->region_index = MGPU_REGION_DISPLAY;
 	vgpu->plane_queries++;
 out:
-	mutex_unlock(&vgpu->lock);
+	mutex_unlock(&vgpu->shadow_lock);
 	return ret;
 }
 
@@ -172,9 +190,7 @@ int mgpu_vgpu_mmap_display(struct mgpu_vgpu *vgpu, struct vm_area_struct *vma, u
 		return -EINVAL;
 	if (off >= vgpu->vram_size || len > vgpu->vram_size - off)
 		return -EINVAL;
-	mutex_lock(&vgpu->lock);
-	ret = shadow_alloc_locked(vgpu);
-	mutex_unlock(&vgpu->lock);
+	ret = shadow_alloc(vgpu);
 	if (ret)
 		return ret;
 	mgpu_compat_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
@@ -182,6 +198,28 @@ int mgpu_vgpu_mmap_display(struct mgpu_vgpu *vgpu, struct vm_area_struct *vma, u
 	vma->vm_private_data = vgpu;
 	vma->vm_ops = &shadow_vm_ops;
 	return 0;
+}
+
+/**
+ * mgpu_vgpu_scrub_tenant - forget everything a previous user left in a reused vGPU
+ * @vgpu: the vGPU, closed (no mapping of its regions exists), before its next open
+ *
+ * Zeroes the VRAM partition, frees the shadow frame, restores mgpu's own EDID for the
+ * admin's mgpu/resolution (dropping one the user wrote) and resets the registers. The
+ * admin's configuration (QoS, resolution) stays.
+ */
+void mgpu_vgpu_scrub_tenant(struct mgpu_vgpu *vgpu)
+{
+	mgpu_parent_scrub_chunks(vgpu->parent, vgpu->nr_chunks, vgpu->chunks);
+	mutex_lock(&vgpu->shadow_lock);
+	vfree(vgpu->shadow);
+	vgpu->shadow = NULL;
+	mutex_unlock(&vgpu->shadow_lock);
+	mgpu_vgpu_reset(vgpu);
+	mutex_lock(&vgpu->lock);
+	/* The admin's mode fitted at store time; the built-in EDID cannot fail for it. */
+	WARN_ON(mgpu_vgpu_set_resolution_locked(vgpu, vgpu->width, vgpu->height));
+	mutex_unlock(&vgpu->lock);
 }
 
 /**
@@ -200,11 +238,9 @@ ssize_t mgpu_vgpu_read_display(struct mgpu_vgpu *vgpu, char __user *buf, size_t 
 
 	if (off >= vgpu->vram_size || count > vgpu->vram_size - off)
 		return -EINVAL;
-	mutex_lock(&vgpu->lock);
-	ret = shadow_alloc_locked(vgpu);
+	ret = shadow_alloc(vgpu);	/* no lock across the user copy */
 	if (!ret)
 		ret = copy_to_user(buf, vgpu->shadow + off, count) ? -EFAULT : count;
-	mutex_unlock(&vgpu->lock);
 	return ret;
 }
 
@@ -286,8 +322,9 @@ static void edid_hdr_get(struct mgpu_vgpu *vgpu, struct vfio_region_gfx_edid *hd
 	hdr->link_state = vgpu->edid_link;
 }
 
-static ssize_t edid_hdr_rw_locked(struct mgpu_vgpu *vgpu, char __user *buf, size_t count,
-				  u64 off, bool write)
+/* One 32-bit header field; user memory is copied outside vgpu->lock. */
+static ssize_t edid_hdr_rw(struct mgpu_vgpu *vgpu, char __user *buf, size_t count, u64 off,
+			   bool write)
 {
 	struct vfio_region_gfx_edid hdr;
 	u32 val;
@@ -296,12 +333,16 @@ static ssize_t edid_hdr_rw_locked(struct mgpu_vgpu *vgpu, char __user *buf, size
 	if (count != sizeof(u32) || off & 3)
 		return -EINVAL;
 	if (!write) {
+		mutex_lock(&vgpu->lock);
 		edid_hdr_get(vgpu, &hdr);
+		mutex_unlock(&vgpu->lock);
 		return copy_to_user(buf, (u8 *)&hdr + off, count) ? -EFAULT : count;
 	}
 	if (copy_from_user(&val, buf, sizeof(val)))
 		return -EFAULT;
+	mutex_lock(&vgpu->lock);
 	ret = edid_hdr_write_locked(vgpu, off, val);
+	mutex_unlock(&vgpu->lock);
 	return ret ? ret : count;
 }
 
@@ -319,22 +360,34 @@ static ssize_t edid_hdr_rw_locked(struct mgpu_vgpu *vgpu, char __user *buf, size
 ssize_t mgpu_vgpu_rw_edid(struct mgpu_vgpu *vgpu, char __user *buf, size_t count,
 			  u64 off, bool write)
 {
-	ssize_t ret;
+	u8 *bounce, *blob;
+	ssize_t ret = count;
 
 	if (off >= MGPU_EDID_REGION_SIZE || count > MGPU_EDID_REGION_SIZE - off)
 		return -EINVAL;
-	mutex_lock(&vgpu->lock);
-	if (off < EDID_HDR_SIZE) {
-		ret = edid_hdr_rw_locked(vgpu, buf, count, off, write);
+	if (off < EDID_HDR_SIZE)
+		return edid_hdr_rw(vgpu, buf, count, off, write);
+	/* The blob, at most MGPU_MMIO_EDID_SIZE bytes, through a bounce buffer. */
+	bounce = kmalloc(count, GFP_KERNEL);
+	if (!bounce)
+		return -ENOMEM;
+	blob = vgpu->edid_blob + off - EDID_HDR_SIZE;
+	if (write) {
+		if (copy_from_user(bounce, buf, count)) {
+			ret = -EFAULT;
+		} else {
+			mutex_lock(&vgpu->lock);
+			memcpy(blob, bounce, count);
+			mutex_unlock(&vgpu->lock);
+		}
 	} else {
-		u8 *blob = vgpu->edid_blob + off - EDID_HDR_SIZE;
-
-		if (write)
-			ret = copy_from_user(blob, buf, count) ? -EFAULT : count;
-		else
-			ret = copy_to_user(buf, blob, count) ? -EFAULT : count;
+		mutex_lock(&vgpu->lock);
+		memcpy(bounce, blob, count);
+		mutex_unlock(&vgpu->lock);
+		if (copy_to_user(buf, bounce, count))
+			ret = -EFAULT;
 	}
-	mutex_unlock(&vgpu->lock);
+	kfree(bounce);
 	return ret;
 }
 

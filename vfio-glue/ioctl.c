@@ -125,20 +125,21 @@ static long get_region_info(struct mgpu_vgpu *vgpu, unsigned long arg)
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
-/*
- * Return a vGPU to its power-on state. VRAM keeps its contents, as on real hardware;
- * registers, config space and the command engine reset, and the interrupt line drops.
- * The user's eventfds stay installed.
+/**
+ * mgpu_vgpu_reset - return a vGPU to its power-on state
+ * @vgpu: the vGPU, without vgpu->lock held
+ *
+ * VRAM keeps its contents, as on real hardware; registers, config space and the command
+ * engine reset, and the interrupt line drops. The user's eventfds stay installed.
  */
-static void vgpu_reset(struct mgpu_vgpu *vgpu)
+void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu)
 {
 	mgpu_ctx_reset(&vgpu->ctx);
 	mutex_lock(&vgpu->lock);
 	mgpu_cfg_reset(&vgpu->cfg);
 	mgpu_mmio_reset(&vgpu->mmio);
 	mgpu_scanout_notify(vgpu);
-	vgpu->irq.intx_masked = false;
-	vgpu->irq.pending = false;
+	mgpu_vgpu_irq_reset(vgpu);
 	mutex_unlock(&vgpu->lock);
 }
 
@@ -164,7 +165,7 @@ long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long a
 	case VFIO_DEVICE_SET_IRQS:
 		return mgpu_vgpu_set_irqs(vgpu, arg);
 	case VFIO_DEVICE_RESET:
-		vgpu_reset(vgpu);
+		mgpu_vgpu_reset(vgpu);
 		return 0;
 	case VFIO_DEVICE_QUERY_GFX_PLANE:
 		return mgpu_vgpu_query_gfx_plane(vgpu, arg);

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitops.h>
 #include <linux/eventfd.h>
 #include <linux/pci_regs.h>
 #include <linux/slab.h>
@@ -14,81 +15,112 @@
 #include "compat.h"
 #include "vgpu.h"
 
-static void put_trigger(struct eventfd_ctx **ctx)
+static void put_trigger(struct eventfd_ctx *ctx)
 {
-	if (*ctx)
-		eventfd_ctx_put(*ctx);
-	*ctx = NULL;
+	if (ctx)
+		eventfd_ctx_put(ctx);
 }
 
-/* Install (fd >= 0) or remove (fd == -1) an eventfd. */
-static int set_trigger(struct eventfd_ctx **ctx, s32 fd)
+/* Install (fd >= 0) or remove (fd == -1) an eventfd; the swap is under irq->lock. */
+static int set_trigger(struct mgpu_irq *irq, struct eventfd_ctx **slot, s32 fd)
 {
-	struct eventfd_ctx *new;
+	struct eventfd_ctx *new = NULL, *old;
 
 	if (fd < -1)
 		return -EINVAL;
-	if (fd == -1) {
-		put_trigger(ctx);
-		return 0;
+	if (fd >= 0) {
+		new = eventfd_ctx_fdget(fd);
+		if (IS_ERR(new))
+			return PTR_ERR(new);
 	}
-	new = eventfd_ctx_fdget(fd);
-	if (IS_ERR(new))
-		return PTR_ERR(new);
-	put_trigger(ctx);
-	*ctx = new;
+	spin_lock(&irq->lock);
+	old = *slot;
+	*slot = new;
+	spin_unlock(&irq->lock);
+	put_trigger(old);
 	return 0;
 }
 
-static void deliver_intx(struct mgpu_vgpu *vgpu)
+static void deliver_intx_locked(struct mgpu_irq *irq)
 {
-	struct mgpu_irq *irq = &vgpu->irq;
-
-	if (!irq->intx || irq->intx_masked || !irq->pending)
-		return;
-	if (mgpu_cfg_command(&vgpu->cfg) & PCI_COMMAND_INTX_DISABLE)
+	lockdep_assert_held(&irq->lock);
+	if (!irq->intx || irq->intx_masked || !irq->pending || irq->intx_disabled)
 		return;
 	irq->intx_masked = true;
 	irq->delivered++;
 	mgpu_compat_eventfd_signal(irq->intx);
 }
 
-/**
- * mgpu_vgpu_irq_line - the vGPU's interrupt line: its register block's causes or its
- *	command engine's
- * @vgpu: the vGPU, with vgpu->lock held
- *
- * Return: whether any enabled cause is pending.
- */
-bool mgpu_vgpu_irq_line(struct mgpu_vgpu *vgpu)
-{
-	lockdep_assert_held(&vgpu->lock);
-	return mgpu_mmio_irq_pending(&vgpu->mmio) || READ_ONCE(vgpu->ctx.irq_level);
-}
-
-/**
- * mgpu_vgpu_irq_update - deliver a change of the vGPU's interrupt line
- * @vgpu: the vGPU, with vgpu->lock held
- * @pending: whether any enabled cause is pending now
- *
+/*
+ * The vGPU's interrupt line is BAR2's causes (as last synced) or its command engine's.
  * MSI fires on each rising edge; INTx is a level, delivered once and then masked until
  * the user unmasks it (VFIO's automasking).
  */
-void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending)
+static void irq_update_locked(struct mgpu_vgpu *vgpu)
 {
 	struct mgpu_irq *irq = &vgpu->irq;
+	bool pending = irq->mmio_level || READ_ONCE(vgpu->ctx.irq_level);
 	bool rising = pending && !irq->pending;
 
-	lockdep_assert_held(&vgpu->lock);
+	lockdep_assert_held(&irq->lock);
 	irq->pending = pending;
-	if (irq->msi && mgpu_cfg_msi_enabled(&vgpu->cfg)) {
+	if (irq->msi && irq->msi_enabled) {
 		if (rising) {
 			irq->delivered++;
 			mgpu_compat_eventfd_signal(irq->msi);
 		}
 		return;
 	}
-	deliver_intx(vgpu);
+	deliver_intx_locked(irq);
+}
+
+/**
+ * mgpu_vgpu_irq_sync - deliver the vGPU's interrupt line after its registers changed
+ * @vgpu: the vGPU, with vgpu->lock held
+ *
+ * Takes what delivery needs of config space and BAR2 (which vgpu->lock protects) into
+ * the interrupt state, so that mgpu_vgpu_irq_engine() can deliver without vgpu->lock.
+ * Call after every change of config space, BAR2 or the user's eventfds.
+ */
+void mgpu_vgpu_irq_sync(struct mgpu_vgpu *vgpu)
+{
+	struct mgpu_irq *irq = &vgpu->irq;
+
+	lockdep_assert_held(&vgpu->lock);
+	spin_lock(&irq->lock);
+	irq->mmio_level = mgpu_mmio_irq_pending(&vgpu->mmio);
+	irq->intx_disabled = mgpu_cfg_command(&vgpu->cfg) & PCI_COMMAND_INTX_DISABLE;
+	irq->msi_enabled = mgpu_cfg_msi_enabled(&vgpu->cfg);
+	irq_update_locked(vgpu);
+	spin_unlock(&irq->lock);
+}
+
+/**
+ * mgpu_vgpu_irq_engine - deliver a change of the command engine's interrupt line
+ * @vgpu: the vGPU
+ *
+ * Context: the GPU's engine thread (or a context operation); takes only the interrupt
+ * state's spinlock, never vgpu->lock.
+ */
+void mgpu_vgpu_irq_engine(struct mgpu_vgpu *vgpu)
+{
+	spin_lock(&vgpu->irq.lock);
+	irq_update_locked(vgpu);
+	spin_unlock(&vgpu->irq.lock);
+}
+
+/**
+ * mgpu_vgpu_irq_reset - the interrupt line drops and INTx is unmasked (device reset)
+ * @vgpu: the vGPU, with vgpu->lock held; the user's eventfds stay installed
+ */
+void mgpu_vgpu_irq_reset(struct mgpu_vgpu *vgpu)
+{
+	lockdep_assert_held(&vgpu->lock);
+	spin_lock(&vgpu->irq.lock);
+	vgpu->irq.intx_masked = false;
+	vgpu->irq.pending = false;
+	spin_unlock(&vgpu->irq.lock);
+	mgpu_vgpu_irq_sync(vgpu);
 }
 
 static int set_intx(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
@@ -96,26 +128,48 @@ static int set_intx(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data
 	struct mgpu_irq *irq = &vgpu->irq;
 	u32 action = hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK;
 	u32 type = hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
-	bool on = type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data;
+	bool on;
+	int ret;
 
-	if (!hdr->count)	/* count 0 with DATA_NONE: tear down */
-		return action == VFIO_IRQ_SET_ACTION_TRIGGER ? set_trigger(&irq->intx, -1) : 0;
+	/* Exactly one action, as vfio-pci demands; the core checks only the data type. */
+	if (hweight32(action) != 1)
+		return -EINVAL;
+	if (!hdr->count)	/* count 0 with DATA_NONE: tear down; @data is NULL */
+		return action == VFIO_IRQ_SET_ACTION_TRIGGER ?
+		       set_trigger(irq, &irq->intx, -1) : 0;
+	on = type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data;
+	/*
+	 * No (un)mask eventfds (KVM's resampler): refusing them makes QEMU unmask from
+	 * userspace, instead of leaving INTx masked after its first delivery.
+	 */
+	if (action != VFIO_IRQ_SET_ACTION_TRIGGER && type == VFIO_IRQ_SET_DATA_EVENTFD)
+		return -EINVAL;
+	if (action == VFIO_IRQ_SET_ACTION_TRIGGER && type == VFIO_IRQ_SET_DATA_EVENTFD) {
+		ret = set_trigger(irq, &irq->intx, *(s32 *)data);
+		/* A new trigger starts unmasked: QEMU reinstalls it after using MSI. */
+		spin_lock(&irq->lock);
+		irq->intx_masked = false;
+		deliver_intx_locked(irq);
+		spin_unlock(&irq->lock);
+		return ret;
+	}
+	spin_lock(&irq->lock);
 	switch (action) {
 	case VFIO_IRQ_SET_ACTION_MASK:
 		if (on)
 			irq->intx_masked = true;
-		return 0;
+		break;
 	case VFIO_IRQ_SET_ACTION_UNMASK:
 		if (on) {
 			irq->intx_masked = false;
-			deliver_intx(vgpu);
+			deliver_intx_locked(irq);
 		}
-		return 0;
+		break;
+	default:
+		if (on && irq->intx)	/* a loopback test of the trigger */
+			mgpu_compat_eventfd_signal(irq->intx);
 	}
-	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
-		return set_trigger(&irq->intx, *(s32 *)data);
-	if (on && irq->intx)	/* a loopback test of the trigger */
-		mgpu_compat_eventfd_signal(irq->intx);
+	spin_unlock(&irq->lock);
 	return 0;
 }
 
@@ -127,11 +181,13 @@ static int set_msi(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
 	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER)
 		return -EINVAL;
 	if (!hdr->count)
-		return set_trigger(&irq->msi, -1);
+		return set_trigger(irq, &irq->msi, -1);
 	if (type == VFIO_IRQ_SET_DATA_EVENTFD)
-		return set_trigger(&irq->msi, *(s32 *)data);
+		return set_trigger(irq, &irq->msi, *(s32 *)data);
+	spin_lock(&irq->lock);
 	if ((type == VFIO_IRQ_SET_DATA_NONE || *(u8 *)data) && irq->msi)
 		mgpu_compat_eventfd_signal(irq->msi);
+	spin_unlock(&irq->lock);
 	return 0;
 }
 
@@ -146,9 +202,9 @@ static int set_req(struct mgpu_vgpu *vgpu, struct vfio_irq_set *hdr, void *data)
 	if ((hdr->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER)
 		return -EINVAL;
 	if (!hdr->count)
-		return set_trigger(&vgpu->irq.req, -1);
+		return set_trigger(&vgpu->irq, &vgpu->irq.req, -1);
 	if ((hdr->flags & VFIO_IRQ_SET_DATA_TYPE_MASK) == VFIO_IRQ_SET_DATA_EVENTFD)
-		return set_trigger(&vgpu->irq.req, *(s32 *)data);
+		return set_trigger(&vgpu->irq, &vgpu->irq.req, *(s32 *)data);
 	return -EINVAL;
 }
 
@@ -165,15 +221,18 @@ void mgpu_vgpu_request(struct vfio_device *vdev, unsigned int count)
 {
 	struct mgpu_vgpu *vgpu = to_vgpu(vdev);
 
-	mutex_lock(&vgpu->lock);
+	bool asked = false;
+
+	spin_lock(&vgpu->irq.lock);
 	if (vgpu->irq.req) {
-		if (!count)
-			dev_notice(vdev->dev, "removal waits for the vGPU's user to release it; asked it to (request eventfd)\n");
 		mgpu_compat_eventfd_signal(vgpu->irq.req);
-	} else if (!count) {
-		dev_warn(vdev->dev, "removal waits until the vGPU's user closes it; the user registered no request eventfd\n");
+		asked = true;
 	}
-	mutex_unlock(&vgpu->lock);
+	spin_unlock(&vgpu->irq.lock);
+	if (asked && !count)
+		dev_notice(vdev->dev, "removal waits for the vGPU's user to release it; asked it to (request eventfd)\n");
+	else if (!count)
+		dev_warn(vdev->dev, "removal waits until the vGPU's user closes it; the user registered no request eventfd\n");
 }
 
 /**
@@ -249,10 +308,21 @@ long mgpu_vgpu_get_irq_info(unsigned long arg)
  */
 void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu)
 {
+	struct mgpu_irq *irq = &vgpu->irq;
+	struct eventfd_ctx *intx, *msi, *req;
+
 	lockdep_assert_held(&vgpu->lock);
-	put_trigger(&vgpu->irq.intx);
-	put_trigger(&vgpu->irq.msi);
-	put_trigger(&vgpu->irq.req);
-	vgpu->irq.intx_masked = false;
-	vgpu->irq.pending = false;
+	spin_lock(&irq->lock);
+	intx = irq->intx;
+	msi = irq->msi;
+	req = irq->req;
+	irq->intx = NULL;
+	irq->msi = NULL;
+	irq->req = NULL;
+	irq->intx_masked = false;
+	irq->pending = false;
+	spin_unlock(&irq->lock);
+	put_trigger(intx);
+	put_trigger(msi);
+	put_trigger(req);
 }

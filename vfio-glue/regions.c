@@ -22,32 +22,6 @@ static size_t access_width(u64 off, size_t count)
 	return 1;
 }
 
-static ssize_t cfg_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
-		      u64 off, bool write)
-{
-	size_t done = 0;
-	u8 val[4];
-	int ret;
-
-	while (done < count) {
-		size_t len = access_width(off + done, count - done);
-
-		if (write) {
-			if (copy_from_user(val, ubuf + done, len))
-				return -EFAULT;
-			ret = mgpu_cfg_write(&vgpu->cfg, off + done, val, len);
-		} else {
-			ret = mgpu_cfg_read(&vgpu->cfg, off + done, val, len);
-			if (!ret && copy_to_user(ubuf + done, val, len))
-				return -EFAULT;
-		}
-		if (ret)
-			return done ? done : ret;
-		done += len;
-	}
-	return done;
-}
-
 /* One piece of a trapped VRAM access: within a chunk and at most a page. */
 static size_t vram_piece(u64 off, size_t count)
 {
@@ -109,39 +83,64 @@ static void clear_vram_locked(struct mgpu_vgpu *vgpu)
 	}
 }
 
-static ssize_t mmio_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
-		       u64 off, bool write)
+/*
+ * A trapped access to one of the vGPU's register files: config space (@cfg) or BAR2.
+ * The offset is checked at full width, the access is clamped to the file, and user
+ * memory goes through a bounce buffer outside vgpu->lock, so a user whose buffer
+ * faults slowly (userfaultfd, FUSE) never holds the lock that the GPU's engine thread
+ * and the vGPU's sysfs files take. Registers are accessed in naturally aligned 4-, 2-
+ * or 1-byte pieces; a piece the register model refuses ends the access there.
+ */
+static ssize_t regs_rw(struct mgpu_vgpu *vgpu, char __user *ubuf, size_t count,
+		       u64 off, bool write, bool cfg)
 {
+	u64 size = cfg ? MGPU_CFG_SIZE : MGPU_MMIO_SIZE;
 	size_t done = 0;
-	u8 val[4];
+	u8 small[8], *buf = small;
 	int ret = 0;
 
+	if (off >= size)
+		return -EINVAL;
+	count = min_t(u64, count, size - off);
+	if (count > sizeof(small)) {
+		buf = kmalloc(count, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
+	if (write && copy_from_user(buf, ubuf, count)) {
+		ret = -EFAULT;
+		goto out;
+	}
 	mutex_lock(&vgpu->lock);
 	while (done < count) {
 		size_t len = access_width(off + done, count - done);
+		u32 at = off + done;	/* below size: no truncation */
 
-		if (write) {
-			if (copy_from_user(val, ubuf + done, len)) {
-				ret = -EFAULT;
-				break;
-			}
-			ret = mgpu_mmio_write(&vgpu->mmio, off + done, val, len);
-		} else {
-			ret = mgpu_mmio_read(&vgpu->mmio, off + done, val, len);
-			if (!ret && copy_to_user(ubuf + done, val, len))
-				ret = -EFAULT;
-		}
+		if (cfg)
+			ret = write ? mgpu_cfg_write(&vgpu->cfg, at, buf + done, len) :
+				      mgpu_cfg_read(&vgpu->cfg, at, buf + done, len);
+		else
+			ret = write ? mgpu_mmio_write(&vgpu->mmio, at, buf + done, len) :
+				      mgpu_mmio_read(&vgpu->mmio, at, buf + done, len);
 		if (ret)
 			break;
 		done += len;
 	}
-	if (write) {
+	if (write && !cfg) {
 		if (vgpu->mmio.clear_vram)
 			clear_vram_locked(vgpu);
 		mgpu_scanout_notify(vgpu);
-		mgpu_vgpu_irq_update(vgpu, mgpu_vgpu_irq_line(vgpu));
 	}
+	if (write)	/* INTx disable, MSI enable, BAR2's causes */
+		mgpu_vgpu_irq_sync(vgpu);
 	mutex_unlock(&vgpu->lock);
+	if (!write && done && copy_to_user(ubuf, buf, done)) {
+		done = 0;
+		ret = -EFAULT;
+	}
+out:
+	if (buf != small)
+		kfree(buf);
 	return done ? done : ret;
 }
 
@@ -177,9 +176,7 @@ static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 		this_cpu_inc(vgpu->traps->reads);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		mutex_lock(&vgpu->lock);
-		ret = cfg_rw(vgpu, ubuf, count, off, write);
-		mutex_unlock(&vgpu->lock);
+		ret = regs_rw(vgpu, ubuf, count, off, write, true);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_VRAM:
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_APERTURE:
@@ -187,7 +184,7 @@ static ssize_t vgpu_rw(struct vfio_device *vdev, char __user *ubuf, size_t count
 		ret = vram_rw(vgpu, ubuf, count, off, write);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_MMIO:
-		ret = mmio_rw(vgpu, ubuf, count, off, write);
+		ret = regs_rw(vgpu, ubuf, count, off, write, false);
 		break;
 	case VFIO_PCI_BAR0_REGION_INDEX + MGPU_BAR_ENGINE:
 		ret = engine_rw(vgpu, ubuf, count, off, write);

@@ -32,10 +32,13 @@ ssize_t mgpu_vgpu_write(struct vfio_device *vdev, const char __user *buf,
 			size_t count, loff_t *ppos);
 int mgpu_vgpu_mmap(struct vfio_device *vdev, struct vm_area_struct *vma);
 long mgpu_vgpu_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg);
+void mgpu_vgpu_reset(struct mgpu_vgpu *vgpu);
+void mgpu_vgpu_scrub_tenant(struct mgpu_vgpu *vgpu);
 long mgpu_vgpu_set_irqs(struct mgpu_vgpu *vgpu, unsigned long arg);
 long mgpu_vgpu_get_irq_info(unsigned long arg);
-bool mgpu_vgpu_irq_line(struct mgpu_vgpu *vgpu);
-void mgpu_vgpu_irq_update(struct mgpu_vgpu *vgpu, bool pending);
+void mgpu_vgpu_irq_sync(struct mgpu_vgpu *vgpu);
+void mgpu_vgpu_irq_engine(struct mgpu_vgpu *vgpu);
+void mgpu_vgpu_irq_reset(struct mgpu_vgpu *vgpu);
 void mgpu_vgpu_irq_release(struct mgpu_vgpu *vgpu);
 void mgpu_vgpu_request(struct vfio_device *vdev, unsigned int count);
 long mgpu_vgpu_query_gfx_plane(struct mgpu_vgpu *vgpu, unsigned long arg);

@@ -6,7 +6,8 @@
  *
  *   MGPU_SYSFS           sysfs root (default /sys)
  *   MGPU_GUEST_VRAM_MIB  the vGPU type's VRAM size in MiB (default 16, mgpu-16M)
- *   MGPU_SEED_IN         seed of the pattern the host left in VRAM before the boot
+ *   MGPU_SEED_IN         seed of the pattern the vGPU's previous user (a QEMU on the
+ *                        host) left in VRAM before this guest's QEMU opened it
  *   MGPU_SEED_OUT        seed of the pattern to leave in VRAM for the host to check
  * run-nested.sh passes the seeds on the guest's kernel command line, which hands them
  * to /init's environment; the handoff offsets and pattern are shared with it.
@@ -238,21 +239,24 @@ FIXTURE_TEARDOWN(vgpu)
 }
 
 /*
- * Runs first: the pattern the host wrote into the vGPU's VRAM through VFIO before the
- * guest booted reads back through the guest's BAR0, so guest reads reach that VRAM.
+ * Runs first: the vGPU's previous user (a QEMU on the host, which wrote a pattern
+ * through VFIO and read it back before it closed the vGPU) left nothing this guest can
+ * read: its VRAM was scrubbed before this guest's QEMU opened the reused mdev.
  */
-TEST_F(vgpu, vram_from_host)
+TEST_F(vgpu, previous_tenant_scrubbed)
 {
 	unsigned int k;
-	uint32_t seed;
+	uint32_t seed, got;
 	size_t off;
 
 	if (!env_seed("MGPU_SEED_IN", &seed))
 		SKIP(return, "no MGPU_SEED_IN (run-nested.sh sets it)");
 	for (k = 0; k < HANDOFF_N; k++) {
 		off = handoff_off(self->size, k);
-		EXPECT_EQ(pattern(seed, off), bar_read32(self->bar, off))
-			TH_LOG("BAR0+0x%zx", off);
+		got = bar_read32(self->bar, off);
+		EXPECT_EQ(0, got) TH_LOG("BAR0+0x%zx: 0x%08x%s", off, got,
+					 got == pattern(seed, off) ?
+					 " is the previous user's data" : "");
 	}
 }
 
@@ -350,8 +354,9 @@ TEST_F_TIMEOUT(vgpu, reset_keeps_vram, 120)
 }
 
 /*
- * Runs last: leave a pattern in VRAM that run-nested.sh reads back through VFIO once
- * QEMU has exited, so guest writes are shown to reach the vGPU's VRAM.
+ * Runs last: leave a pattern in VRAM that run-nested.sh reads back through the admin's
+ * mgpu/framebuffer once QEMU has exited, so guest writes are shown to reach the vGPU's
+ * VRAM (and that the next user of the vGPU then reads zero there).
  */
 TEST_F(vgpu, vram_to_host)
 {

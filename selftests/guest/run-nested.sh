@@ -7,9 +7,11 @@
 #
 # The guest's /init writes its tests' TAP to its second serial port (ttyS1), framed by
 # '@@mgpu-guest' lines; the console (ttyS0) goes to $MGPU_OUT/guest-console.log.
-# Before the boot and after it, a guest-less QEMU (qtest) opens the vGPU through VFIO:
-# it leaves a pattern in VRAM that the guest must read (MGPU_SEED_IN) and checks the one
-# the guest left (MGPU_SEED_OUT), so both directions are shown to reach the vGPU's VRAM.
+# The vGPU changes user as a reused mdev does. Before the boot a guest-less QEMU (qtest)
+# opens it through VFIO, writes a pattern (MGPU_SEED_IN), reads it back and closes; the
+# guest, its next user, must read zero there. The guest leaves a pattern
+# (MGPU_SEED_OUT) that the host reads in the admin's mgpu/framebuffer after the guest's
+# QEMU exits; then another qtest QEMU, the next user again, must read zero there.
 #
 # The display: the nested QEMU shows the vGPU with display=on (a region plane). QEMU
 # writes no EDID for a region-plane display (it refuses xres=/yres= there: "need edid
@@ -47,7 +49,7 @@ vram_mib=$(echo "$type" | sed -n 's/^mgpu-\([0-9]*\)M$/\1/p')
 bins=$top/build/selftests/guest
 limit=$(( ${MGPU_TEST_TIMEOUT:-600} - 45 ))
 mark=@@mgpu-guest
-steps=12		# the script's own results, besides one per guest test
+steps=13		# the script's own results, besides one per guest test
 mode=1280x800		# the vGPU's virtual monitor prefers it (mgpu/resolution, its EDID)
 seed_in=$(( (RANDOM << 17 ^ RANDOM << 8 ^ RANDOM) & 0xffffffff ))
 seed_out=$(( (seed_in * 2654435761 + 12345) & 0xffffffff ))
@@ -139,12 +141,22 @@ handoff_off() {	# handoff_off <k>
 
 # Host to guest: fill the handoff dwords with the MGPU_SEED_IN pattern through VFIO.
 host_fill() {
-	local k off
+	local k off got want
 	qt_start || return 1
 	for ((k = 0; k < handoff_n; k++)); do
 		off=$(handoff_off $k)
 		qt writel $((qt_bar + off)) "$(pattern "$seed_in" "$off")" > /dev/null ||
 			return 1
+	done
+	# Read back before closing: the data really is in VRAM when this user leaves.
+	for ((k = 0; k < handoff_n; k++)); do
+		off=$(handoff_off $k)
+		got=$(qt readl $((qt_bar + off))) || return 1
+		want=$(pattern "$seed_in" "$off")
+		[ $((got)) = "$want" ] || {
+			printf "VRAM+0x%x: read back 0x%08x, wrote 0x%08x\n" "$off" $((got)) \
+				"$want"
+			return 1; }
 	done
 	qt_stop
 }
@@ -155,16 +167,34 @@ handoff_out_off() {	# handoff_out_off <k>
 }
 
 # Guest to host: the handoff dwords hold the guest's MGPU_SEED_OUT pattern.
+# The guest's pattern as the admin reads it (mgpu/framebuffer: no VFIO open, so no
+# scrub), once the guest's QEMU has closed the vGPU.
 host_check() {
-	local k off got want bad=0
+	local k off got want bad=0 fb=/sys/bus/mdev/devices/$uuid/mgpu/framebuffer
+	for ((k = 0; k < handoff_n; k++)); do
+		off=$(handoff_out_off $k)
+		got=$(dd if="$fb" iflag=skip_bytes,count_bytes skip="$off" count=4 \
+			2>/dev/null | od -An -tu4 | tr -d ' ')
+		want=$(pattern "$seed_out" "$off")
+		if [ "${got:-none}" != "$want" ]; then
+			printf "VRAM+0x%x: read %s, the guest wrote %u\n" "$off" "${got:-nothing}" \
+				"$want"
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# The vGPU's next user (another QEMU opening it through VFIO) reads zero where the
+# guest wrote: the reused mdev was scrubbed before it could read anything.
+host_next_tenant() {
+	local k off got bad=0
 	qt_start || return 1
 	for ((k = 0; k < handoff_n; k++)); do
 		off=$(handoff_out_off $k)
 		got=$(qt readl $((qt_bar + off))) || return 1
-		want=$(pattern "$seed_out" "$off")
-		if [ $((got)) != "$want" ]; then
-			printf "VRAM+0x%x: read 0x%08x, the guest wrote 0x%08x\n" \
-				"$off" $((got)) "$want"
+		if [ $((got)) != 0 ]; then
+			printf "VRAM+0x%x: the next user read 0x%08x\n" "$off" $((got))
 			bad=1
 		fi
 	done
@@ -308,7 +338,9 @@ write_init() {
 	echo "$mark done" >&3
 	exec 3>&-
 	sync
-	poweroff -f
+	# Out through a reset, which QEMU's -no-reboot turns into an exit: the guest's
+	# kernel has no ACPI to power off with.
+	reboot -f
 	EOF
 	chmod +x "$work/root/init"
 }
@@ -575,11 +607,12 @@ main() {
 		tap "not ok" "guest initramfs built" "${diag[@]}"
 	fi
 	if [ -n "$uuid" ] && host_fill > "$work/step.log" 2>&1; then
-		tap ok "host filled VRAM through VFIO for the guest (seed $seed_in)"
+		tap ok "a previous user (QEMU) wrote and read back VRAM through VFIO (seed $seed_in)"
 	else
 		qt_stop
 		diag_of cat "$work/step.log" "$work/qtest.log"
-		tap "not ok" "host filled VRAM through VFIO for the guest" "${diag[@]}"
+		tap "not ok" "a previous user (QEMU) wrote and read back VRAM through VFIO" \
+			"${diag[@]}"
 	fi
 	t0=$SECONDS
 	if [ -n "$uuid" ] && [ "$failed" = 0 ] && start_qemu > "$work/start.log"; then
@@ -628,11 +661,18 @@ main() {
 	report_guest
 	stop_qemu
 	if [ -n "$uuid" ] && host_check > "$work/step.log" 2>&1; then
-		tap ok "host read the guest's VRAM writes through VFIO (seed $seed_out)"
+		tap ok "host read the guest's VRAM writes in mgpu/framebuffer (seed $seed_out)"
+	else
+		diag_of cat "$work/step.log"
+		tap "not ok" "host read the guest's VRAM writes in mgpu/framebuffer" "${diag[@]}"
+	fi
+	if [ -n "$uuid" ] && host_next_tenant > "$work/step.log" 2>&1; then
+		tap ok "the vGPU's next user (a new QEMU) reads zero where the guest wrote"
 	else
 		qt_stop
 		diag_of cat "$work/step.log" "$work/qtest.log"
-		tap "not ok" "host read the guest's VRAM writes through VFIO" "${diag[@]}"
+		tap "not ok" "the vGPU's next user (a new QEMU) reads zero where the guest wrote" \
+			"${diag[@]}"
 	fi
 	if remove_vgpu; then
 		tap ok "vGPU removed"

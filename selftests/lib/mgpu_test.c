@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "kselftest.h"
 #include "mgpu_test.h"
 
 const char *mgpu_sysfs_root(void)
@@ -318,6 +319,72 @@ int mgpu_cfg_write32(struct mgpu_dev *dev, unsigned int off, uint32_t val)
 int mgpu_cfg_write16(struct mgpu_dev *dev, unsigned int off, uint16_t val)
 {
 	return mgpu_region_write(dev, VFIO_PCI_CONFIG_REGION_INDEX, off, &val, 2) == 2 ? 0 : -EIO;
+}
+
+/*
+ * VFIO_DEVICE_SET_IRQS exactly as given: @count entries of @data (@len bytes) after the
+ * header, with the header's argsz covering them. Returns 0 or -errno.
+ */
+int mgpu_set_irqs(struct mgpu_dev *dev, uint32_t index, uint32_t flags, uint32_t count,
+		  const void *data, size_t len)
+{
+	struct {
+		struct vfio_irq_set hdr;
+		uint8_t data[64];
+	} s = {
+		.hdr = { .argsz = sizeof(s.hdr) + len, .flags = flags, .index = index,
+			 .start = 0, .count = count },
+	};
+
+	if (len > sizeof(s.data))
+		return -E2BIG;
+	if (len)
+		memcpy(s.data, data, len);
+	return ioctl(dev->fd, VFIO_DEVICE_SET_IRQS, &s) ? -errno : 0;
+}
+
+/*
+ * What a hostile VFIO user sends to SET_IRQS and the answer each must get. A device
+ * that dereferences the data of a call with count 0 (the core passes none) oopses here.
+ * Returns NULL when every call got its answer, or the first call that did not.
+ */
+const char *mgpu_set_irqs_hostile(struct mgpu_dev *dev)
+{
+	static char why[160];
+	const uint8_t on = 1;
+	static const struct {
+		uint32_t index, flags, count;
+		int bytes, want;
+		const char *what;
+	} calls[] = {
+		{ VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_UNMASK,
+		  0, 0, 0, "INTx unmask, bool data, count 0" },
+		{ VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_MASK,
+		  0, 0, 0, "INTx mask, bool data, count 0" },
+		{ VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  0, 0, 0, "INTx trigger, bool data, count 0" },
+		{ VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_TRIGGER,
+		  0, 0, 0, "MSI trigger, bool data, count 0" },
+		{ VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_MASK |
+		  VFIO_IRQ_SET_ACTION_UNMASK, 1, 1, -EINVAL, "INTx mask and unmask at once" },
+		{ VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_MASK |
+		  VFIO_IRQ_SET_ACTION_TRIGGER, 1, 0, -EINVAL, "INTx mask and trigger at once" },
+		{ VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_UNMASK,
+		  1, 1, 0, "INTx unmask, bool data, count 1" },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		ret = mgpu_set_irqs(dev, calls[i].index, calls[i].flags, calls[i].count, &on,
+				    calls[i].bytes);
+		if (ret != calls[i].want) {
+			snprintf(why, sizeof(why), "%s: got %d, want %d", calls[i].what, ret,
+				 calls[i].want);
+			return why;
+		}
+	}
+	return NULL;
 }
 
 /* Is the mgpu module loaded (so a missing parent is a failure, not a SKIP)? */

@@ -55,6 +55,10 @@ uint16_t mgpu_cfg_read16(struct mgpu_dev *dev, unsigned int off);
 int mgpu_cfg_write32(struct mgpu_dev *dev, unsigned int off, uint32_t val);
 int mgpu_cfg_write16(struct mgpu_dev *dev, unsigned int off, uint16_t val);
 
+int mgpu_set_irqs(struct mgpu_dev *dev, uint32_t index, uint32_t flags, uint32_t count,
+		  const void *data, size_t len);
+const char *mgpu_set_irqs_hostile(struct mgpu_dev *dev);
+
 int mgpu_modprobe_ok(void);
 int mgpu_kmsg_grep(const char *needle);
 

@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <linux/pci_regs.h>
 #include <linux/mgpu.h>
 
@@ -365,6 +366,81 @@ static int find_edid_region(struct mgpu_dev *d)
 }
 
 #define EDID_FIELD(f) offsetof(struct vfio_region_gfx_edid, f)
+
+/*
+ * A reused mdev (Nova and mdevctl hand an existing one to the next VM) shows the next
+ * tenant nothing of the previous one: a tenant draws a frame, the plane shows it, it
+ * overrides the EDID and closes; a new process opens the same mdev and reads zero VRAM
+ * through BAR0, a zero display region, no enabled mode and mgpu's own EDID again.
+ */
+TEST_F(dpy, reopen_scrubs_previous_tenant)
+{
+	struct mgpu_dev *d = &self->dev;
+	struct vfio_device_gfx_plane_info p;
+	uint8_t blob[128], back[128], zero[4096] = { 0 };
+	int idx = find_edid_region(d), status;
+	uint32_t *vram;
+	size_t i, off;
+	pid_t child;
+
+	ASSERT_GE(idx, 0);
+	ASSERT_EQ(128, mgpu_region_read(d, BAR2, MGPU_MMIO_EDID, back, 128));
+	vram = map_region(d, VFIO_PCI_BAR0_REGION_INDEX, VRAM, PROT_READ | PROT_WRITE);
+	ASSERT_NE(MAP_FAILED, vram);
+	bochs_setmode(d, 640, 480, 640, 0);
+	for (i = 0; i < VRAM / 4; i++)
+		vram[i] = 0xa5000000u | i;
+	ASSERT_EQ(0, query_plane(d, &p, VFIO_GFX_PLANE_TYPE_REGION));
+	ASSERT_EQ(640, p.width);
+	for (i = 0; i < sizeof(blob); i++)
+		blob[i] = i == 0 || i == 7 ? 0 : (i < 7 ? 0xff : 0x5a);
+	ASSERT_EQ(128, mgpu_region_write(d, idx, sizeof(struct vfio_region_gfx_edid), blob,
+					 128));
+	munmap(vram, VRAM);
+	mgpu_close(d);
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		/* The next tenant: its own process, the same mdev. */
+		struct mgpu_dev next = { .fd = -1 };
+		int bad = 0;
+
+		memcpy(next.uuid, d->uuid, sizeof(next.uuid));
+		if (mgpu_open(&next))
+			_exit(10);
+		for (off = 0; off < VRAM; off += sizeof(zero)) {
+			uint8_t page[sizeof(zero)];
+
+			if (mgpu_region_read(&next, VFIO_PCI_BAR0_REGION_INDEX, off, page,
+					     sizeof(page)) != sizeof(page) ||
+			    memcmp(page, zero, sizeof(page)))
+				bad |= 1;
+			if (mgpu_region_read(&next, DISPLAY_REGION, off, page, sizeof(page)) !=
+			    sizeof(page) || memcmp(page, zero, sizeof(page)))
+				bad |= 2;
+		}
+		if (query_plane(&next, &p, VFIO_GFX_PLANE_TYPE_REGION) || p.drm_format)
+			bad |= 4;
+		if (mgpu_region_read(&next, BAR2, MGPU_MMIO_EDID, blob, 128) != 128 ||
+		    memcmp(blob, back, 128))
+			bad |= 8;
+		if (dispi_rd(&next, MGPU_DISPI_ENABLE))
+			bad |= 16;
+		mgpu_close(&next);
+		_exit(bad);
+	}
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status))
+		TH_LOG("the next tenant saw: %s%s%s%s%s",
+		       WEXITSTATUS(status) & 1 ? "VRAM, " : "",
+		       WEXITSTATUS(status) & 2 ? "the display region, " : "",
+		       WEXITSTATUS(status) & 4 ? "an enabled plane, " : "",
+		       WEXITSTATUS(status) & 8 ? "the previous EDID, " : "",
+		       WEXITSTATUS(status) & 16 ? "an enabled mode" : "");
+	ASSERT_EQ(0, mgpu_open(d));	/* for the teardown */
+}
 
 /* QEMU's EDID sequence: link down, blob, size, link up; the guest reads it at BAR2. */
 TEST_F(dpy, edid_region)

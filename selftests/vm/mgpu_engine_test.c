@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,7 +18,10 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <linux/mgpu.h>
+#include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "mgpu_test.h"
@@ -149,6 +153,103 @@ FIXTURE_TEARDOWN(engine)
 static int neighbour_intact(const uint8_t *copy, volatile uint8_t *vram)
 {
 	return !memcmp(copy, (void *)vram, DATA);
+}
+
+/* A BAR2 write from a user page that userfaultfd holds back until told. */
+struct held_write {
+	struct mgpu_dev *dev;
+	uint64_t off;		/* in the device file */
+	void *page;		/* registered with the userfaultfd, not yet populated */
+	ssize_t ret;
+	int done;
+};
+
+static void *held_write_thread(void *arg)
+{
+	struct held_write *w = arg;
+
+	w->ret = pwrite(w->dev->fd, w->page, 2, w->off);
+	__atomic_store_n(&w->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Tenant A's BAR2 write sits in the kernel on a userfaultfd page that is never
+ * resolved while tenant B works: B's 1000 fences all complete, each well within a
+ * second (a stall behind A would last until A's page is resolved, i.e. forever here),
+ * and both vGPUs' sysfs files stay readable. The per-fence bound separates "stalled
+ * behind A" from "slow under TCG"; the worst latency is printed, not judged finer.
+ */
+TEST_F_TIMEOUT(engine, held_user_page_stalls_no_neighbour, 300)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { 0 };
+	struct vfio_region_info bar2;
+	struct held_write w = { .dev = &self->a };
+	struct pollfd pfd = { .events = POLLIN };
+	struct uffd_msg msg;
+	double worst = 0, t;
+	char buf[64];
+	pthread_t thread;
+	long page = sysconf(_SC_PAGESIZE);
+	int uffd, i, done = 0;
+	uint64_t seq;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "no userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	w.page = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, w.page);
+	reg.range.start = (uintptr_t)w.page;
+	reg.range.len = page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	ASSERT_EQ(0, mgpu_region_info(&self->a, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
+	w.off = bar2.offset + 0x500;	/* the DISPI index register */
+	ASSERT_EQ(0, pthread_create(&thread, NULL, held_write_thread, &w));
+	/* A is inside its write once the kernel's copy faults on the page. */
+	pfd.fd = uffd;
+	ASSERT_EQ(1, poll(&pfd, 1, 30000)) TH_LOG("A's write never reached its user page");
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	for (i = 0; i < 1000; i++) {
+		t = now_ms();
+		seq = mgpu_engine_fence(&self->eb.eng, false);
+		if (!seq || mgpu_engine_wait(&self->eb.eng, seq, 1000))
+			break;
+		t = now_ms() - t;
+		worst = t > worst ? t : worst;
+		done++;
+		if (i % 100 == 0) {
+			/* Both read (a byte count), neither waits on A's write. */
+			EXPECT_LT(0, dev_attr_str(self->a.uuid, "mgpu/mode", buf, sizeof(buf)));
+			EXPECT_LT(0, dev_attr_str(self->b.uuid, "engine/state", buf,
+						  sizeof(buf)));
+		}
+	}
+	EXPECT_EQ(1000, done) TH_LOG("B's fence %d waited more than 1 s", done + 1);
+	EXPECT_FALSE(__atomic_load_n(&w.done, __ATOMIC_SEQ_CST))
+		TH_LOG("A's write finished early: the test did not overlap it");
+	TH_LOG("B: %d fences while A's write was held, worst %.1f ms", done, worst);
+
+	/* Let A's write finish: it writes the zero page's first bytes. */
+	zero.range.start = (uintptr_t)w.page;
+	zero.range.len = page;
+	EXPECT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	pthread_join(thread, NULL);
+	EXPECT_EQ(2, w.ret);
+	close(uffd);
+	munmap(w.page, page);
 }
 
 TEST_F(engine, identity_and_regions)

@@ -479,6 +479,21 @@ TEST_F(tmem, intx_fires_and_automasks)
 
 /* ---- hostile descriptors and registers ------------------------------------------------- */
 
+/* The vGPU's hostile SET_IRQS sequence (mgpu_set_irqs_hostile()) on the tmem device. */
+TEST_F(tmem, set_irqs_hostile)
+{
+	const char *why = mgpu_set_irqs_hostile(&self->t.dev);
+	int efd = eventfd(0, 0);
+
+	EXPECT_EQ(NULL, why) TH_LOG("%s", why);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(0, set_irq(&self->t, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
+			     efd));
+	EXPECT_EQ(0, set_irq(&self->t, VFIO_PCI_INTX_IRQ_INDEX, VFIO_IRQ_SET_ACTION_TRIGGER,
+			     -1));
+	close(efd);
+}
+
 TEST_F(tmem, malformed_descriptors_fail_alone)
 {
 	struct mgpu_tmem_ring *t = &self->t;

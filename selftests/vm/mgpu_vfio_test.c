@@ -165,6 +165,29 @@ TEST_F(vgpu, config_hostile_access)
 	EXPECT_EQ(MGPU_PCI_VENDOR_ID, mgpu_cfg_read16(d, PCI_VENDOR_ID));
 }
 
+/*
+ * Offsets are checked at their full width: 4 GiB past a register (the region's offset
+ * space is 40 bits) is beyond config space and BAR2, not the register again.
+ */
+TEST_F(vgpu, register_offsets_full_width)
+{
+	struct mgpu_dev *d = &self->dev;
+	const uint64_t far = 1ull << 32;
+	uint32_t val = 0;
+
+	EXPECT_EQ(-EINVAL, mgpu_region_read(d, VFIO_PCI_CONFIG_REGION_INDEX, far, &val, 4))
+		TH_LOG("config space at 4 GiB + 0 read 0x%08x", val);
+	val = 0x12345678;
+	EXPECT_EQ(-EINVAL, mgpu_region_write(d, VFIO_PCI_CONFIG_REGION_INDEX,
+					     far + PCI_BASE_ADDRESS_0, &val, 4));
+	EXPECT_EQ(-EINVAL, mgpu_region_read(d, VFIO_PCI_BAR2_REGION_INDEX, far + 0x500, &val,
+					    2));
+	EXPECT_EQ(-EINVAL, mgpu_region_write(d, VFIO_PCI_BAR2_REGION_INDEX, far + 0x502,
+					     &val, 2));
+	/* Nothing reached the registers those offsets alias. */
+	EXPECT_EQ(0, mgpu_cfg_read32(d, PCI_BASE_ADDRESS_0) & ~0xfu);
+}
+
 /* VFIO_DEVICE_RESET returns config space to power-on; VRAM keeps its contents. */
 TEST_F(vgpu, reset)
 {
@@ -206,6 +229,27 @@ TEST_F(vgpu, irq_info_and_unknown_ioctl)
 	EXPECT_EQ(-EINVAL, irq_info(&self->dev, VFIO_PCI_NUM_IRQS, &irq));
 	EXPECT_EQ(-1, ioctl(self->dev.fd, _IO(VFIO_TYPE, VFIO_BASE + 99)));
 	EXPECT_EQ(ENOTTY, errno);
+}
+
+/*
+ * SET_IRQS as a hostile VFIO user sends it: data-less calls (count 0) that name a data
+ * type, several actions at once. Each gets its errno, the host does not oops, and the
+ * INTx trigger still installs and removes afterwards.
+ */
+TEST_F(vgpu, set_irqs_hostile)
+{
+	const char *why = mgpu_set_irqs_hostile(&self->dev);
+	int32_t efd = eventfd(0, 0);
+
+	EXPECT_EQ(NULL, why) TH_LOG("%s", why);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(0, mgpu_set_irqs(&self->dev, VFIO_PCI_INTX_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, 1,
+				   &efd, sizeof(efd)));
+	EXPECT_EQ(0, mgpu_set_irqs(&self->dev, VFIO_PCI_INTX_IRQ_INDEX,
+				   VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, 0,
+				   NULL, 0));
+	close(efd);
 }
 
 /* A new vGPU's VRAM is zero, whatever its predecessor wrote (scrub), and vGPUs
