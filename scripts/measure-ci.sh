@@ -10,7 +10,8 @@
 #   --cold   empty the caches of mgpu's own kernel builds first ($MGPU_CACHE, default
 #            /var/cache/mgpu); packages stay installed (time 'make deps' from nothing
 #            on a new machine for those)
-#   --keep   keep the clone (default: removed, results copied to build/measure-ci/)
+#   --keep   keep the clone (default: removed; its log, times and build/check are
+#            copied to build/measure-ci/)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -44,6 +45,8 @@ keepdir=$MGPU_TOP/build/measure-ci
 mkdir -p "$keepdir"
 cp "$clone/ci.log" "$keepdir/ci-$start.log"
 cp "$clone/mgpu/build/check/times.txt" "$keepdir/times-$start.txt" 2>/dev/null
+# Every result (TAP, consoles, captures): a failure must be readable after the clone goes.
+cp -a "$clone/mgpu/build/check" "$keepdir/check-$start" 2>/dev/null
 tail -n 40 "$clone/ci.log"
 echo "measure-ci: rc $rc in ${secs}s ($((secs / 60)) min $((secs % 60)) s)," \
 	"hog $hog, cold $cold; log $keepdir/ci-$start.log"

@@ -18,7 +18,7 @@ import sys
 import time
 import zlib
 
-CAPTURES = 5  # screendumps before a frame is called wrong
+CAPTURES = 15  # screendumps before a frame is called wrong: 28 s for a late blit
 RETRY_S = 2  # seconds between them
 
 
